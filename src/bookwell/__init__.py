@@ -1,0 +1,8 @@
+"""Bookwell: booking platform backend."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("bookwell")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0+source"

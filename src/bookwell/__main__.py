@@ -1,0 +1,3 @@
+from bookwell.cli import main
+
+main()

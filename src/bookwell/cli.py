@@ -1,0 +1,129 @@
+"""Command line: `bookwell serve | migrate | create-admin`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from bookwell.config import ConfigError, Settings, load_settings
+from bookwell.db import Database
+from bookwell.errors import DomainError
+from bookwell.logging import configure_logging
+from bookwell.migrations import run_migrations
+from bookwell.users.service import AdminOutcome, ensure_super_admin
+
+app = typer.Typer(help="Bookwell booking platform backend.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        console.print(f"[bold red]Configuration error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+
+
+async def _ensure_admin(
+    settings: Settings, email: str, password: str, *, promote: bool = False
+) -> AdminOutcome:
+    database = Database(settings)
+    try:
+        async with database.session() as session:
+            return await ensure_super_admin(session, email, password, promote=promote)
+    finally:
+        await database.dispose()
+
+
+def _report_admin(email: str, outcome: AdminOutcome) -> None:
+    messages = {
+        AdminOutcome.CREATED: f"Super admin {email} created.",
+        AdminOutcome.EXISTS: f"Super admin {email} already exists; nothing changed.",
+        AdminOutcome.PROMOTED: f"User {email} is now a super admin.",
+    }
+    console.print(messages[outcome])
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision")] = "head",
+) -> None:
+    """Apply database migrations (SQLite or PostgreSQL, from DATABASE_URL)."""
+    settings = _settings()
+    run_migrations(settings, revision)
+    console.print(f"Database migrated to {revision}.")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(envvar="ADMIN_EMAIL", help="The admin's email")],
+    password: Annotated[
+        str,
+        typer.Option(
+            envvar="ADMIN_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True
+        ),
+    ],
+    promote: Annotated[
+        bool, typer.Option(help="Make an existing user with this email a super admin")
+    ] = False,
+) -> None:
+    """Create the super admin (or, with --promote, promote an existing user)."""
+    settings = _settings()
+    run_migrations(settings)
+    try:
+        outcome = asyncio.run(_ensure_admin(settings, email, password, promote=promote))
+    except DomainError as exc:
+        details = "; ".join(f"{d.field}: {d.message}" for d in exc.details)
+        console.print(f"[bold red]{exc.message}[/]" + (f" ({details})" if details else ""))
+        raise typer.Exit(code=1) from None
+    _report_admin(email, outcome)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="API processes")] = 1,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving")
+    ] = True,
+) -> None:
+    """Serve the API: migrate, create the admin from ADMIN_EMAIL/ADMIN_PASSWORD, listen."""
+    settings = _settings()
+    configure_logging(settings)
+    if migrate_first:
+        run_migrations(settings)
+    if settings.admin_email and settings.admin_password:
+        try:
+            outcome = asyncio.run(
+                _ensure_admin(settings, settings.admin_email, settings.admin_password)
+            )
+        except DomainError as exc:
+            console.print(f"[bold red]ADMIN_EMAIL/ADMIN_PASSWORD refused:[/] {exc.message}")
+            raise typer.Exit(code=2) from None
+        _report_admin(settings.admin_email, outcome)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(
+        f"Bookwell on http://{bind_host}:{bind_port}  (docs: /api/docs/ui, "
+        f"database: {settings.async_database_url.split('://')[0]})"
+    )
+    uvicorn.run(
+        "bookwell.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+    )
+
+
+def main() -> None:
+    app(prog_name="bookwell")

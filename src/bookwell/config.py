@@ -1,0 +1,199 @@
+"""One settings object, read from the environment (and `.env`), checked at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Secrets that people paste from tutorials; refused outside development.
+_KNOWN_WEAK_SECRETS = frozenset(
+    {"secret", "changeme", "change-me", "jwt_secret", "your-secret-key", "supersecret", "test"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class AppEnv(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ConfigError(Exception):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    app_env: AppEnv = AppEnv.DEVELOPMENT
+    debug: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = None
+    data_dir: Path = Path("./var")
+
+    database_url: str | None = None
+    db_pool_size: int = Field(10, ge=1, le=20)
+    db_max_overflow: int = Field(10, ge=0, le=20)
+    db_pool_timeout: float = Field(30.0, gt=0)
+    redis_url: str | None = None
+
+    jwt_secret: str | None = None
+    jwt_issuer: str = "bookwell"
+    jwt_audience: str = "bookwell-api"
+    access_token_ttl_seconds: int = Field(3600, ge=60)
+    refresh_token_ttl_days: int = Field(30, ge=1)
+
+    admin_email: str | None = None
+    admin_password: str | None = None
+
+    base_domain: str = "localhost"
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    request_timeout_seconds: float = Field(30.0, gt=0)
+    shutdown_timeout_seconds: int = Field(30, ge=1)
+    log_level: str = "INFO"
+    log_format: str | None = None
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_auth_max_age_seconds: int = Field(86400, ge=60)
+
+    smtp_url: str | None = None
+    sms_provider: str | None = None
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_public_url: str | None = None
+
+    avatar_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+
+    rate_limits_enabled: bool = True
+    rate_limit_login: str = "5 per 15 minutes"
+    rate_limit_user_bookings: str = "10 per minute"
+    rate_limit_user_payments: str = "3 per minute"
+    rate_limit_user_default: str = "100 per hour"
+    rate_limit_global_auth: str = "1000 per hour"
+    rate_limit_global_default: str = "10000 per hour"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://")):
+            raise ValueError("REDIS_URL must start with redis:// or rediss://")
+        return value
+
+    @model_validator(mode="after")
+    def _production_guards(self) -> Settings:
+        if self.app_env is not AppEnv.PRODUCTION:
+            return self
+        if not self.jwt_secret:
+            raise ConfigError("JWT_SECRET is required when APP_ENV=production")
+        if len(self.jwt_secret) < MIN_SECRET_LENGTH or self.jwt_secret.lower() in (
+            _KNOWN_WEAK_SECRETS
+        ):
+            raise ConfigError(
+                f"JWT_SECRET is too weak for APP_ENV=production: use at least "
+                f"{MIN_SECRET_LENGTH} random characters (e.g. `openssl rand -hex 32`)"
+            )
+        if self.database_url is None:
+            raise ConfigError(
+                "DATABASE_URL is required when APP_ENV=production (set it to "
+                "postgresql://... or, deliberately, to sqlite:///path)"
+            )
+        if self.debug:
+            raise ConfigError("DEBUG must be off when APP_ENV=production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is AppEnv.PRODUCTION
+
+    @cached_property
+    def async_database_url(self) -> str:
+        """The configured URL with the async driver picked for its dialect."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'bookwell.db').resolve()}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url.removeprefix("postgres://")
+        if url.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
+        if url.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+        return url
+
+    @cached_property
+    def signing_secret(self) -> str:
+        """JWT_SECRET, or in development one generated once and kept in DATA_DIR."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret)
+        path.chmod(0o600)
+        return secret
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format:
+            return self.log_format.lower() == "json"
+        return self.is_production
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a bad value becomes a ConfigError naming the variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ConfigError:
+        raise
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}" if name else message)
+        raise ConfigError("; ".join(problems)) from None

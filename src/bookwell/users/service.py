@@ -1,0 +1,134 @@
+"""Profile changes, avatars and password changes."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.auth.passwords import hash_password, password_problems, verify_password
+from bookwell.auth.repository import AuthRepository
+from bookwell.db import after_commit
+from bookwell.errors import DuplicateResource, ValidationFailed
+from bookwell.kit.clock import utcnow
+from bookwell.kit.storage import FileStorage
+from bookwell.models import User, UserType
+from bookwell.users.avatars import process_avatar
+from bookwell.users.repository import UserRepository
+from bookwell.users.schemas import ProfileIn
+
+
+def update_profile(user: User, data: ProfileIn) -> User:
+    """Apply the fields the client sent (an explicit null clears the phone number)."""
+    sent = data.model_fields_set
+    if "first_name" in sent:
+        if data.first_name is None:
+            raise ValidationFailed.on("firstName", "cannot be empty", "REQUIRED")
+        user.first_name = data.first_name
+    if "last_name" in sent:
+        if data.last_name is None:
+            raise ValidationFailed.on("lastName", "cannot be empty", "REQUIRED")
+        user.last_name = data.last_name
+    if "phone_number" in sent:
+        user.phone_number = data.phone_number
+    preferences = data.preferences
+    if preferences is not None:
+        if preferences.language is not None:
+            user.language = preferences.language
+        if preferences.currency is not None:
+            user.currency = preferences.currency
+        flags = preferences.notifications
+        if flags is not None:
+            if flags.email is not None:
+                user.notify_email = flags.email
+            if flags.push is not None:
+                user.notify_push = flags.push
+            if flags.telegram is not None:
+                user.notify_telegram = flags.telegram
+    return user
+
+
+async def replace_avatar(
+    session: AsyncSession, user: User, raw: bytes, storage: FileStorage, base_url: str
+) -> str:
+    """Store a checked, re-encoded avatar; the previous file goes once this commits."""
+    image = process_avatar(raw)
+    key = f"avatars/{user.id}/{uuid.uuid4().hex}.{image.extension}"
+    await storage.save(key, image.data, image.content_type)
+    previous = user.avatar_key
+    user.avatar_key = key
+    user.avatar_url = storage.url(key, base_url)
+    if previous:
+        after_commit(session, lambda: storage.delete(previous))
+    return user.avatar_url
+
+
+async def change_password(
+    session: AsyncSession,
+    user: User,
+    current_session_id: uuid.UUID,
+    current_password: str | None,
+    new_password: str,
+) -> None:
+    """Set a new password and end every other sign-in session of the user."""
+    if user.password_hash is not None:
+        if not current_password:
+            raise ValidationFailed.on("currentPassword", "is required", "REQUIRED")
+        if not verify_password(current_password, user.password_hash):
+            raise ValidationFailed.on("currentPassword", "is incorrect", "INCORRECT")
+        if verify_password(new_password, user.password_hash):
+            raise ValidationFailed.on(
+                "newPassword", "must differ from the current password", "UNCHANGED"
+            )
+    problems = password_problems(new_password, field="newPassword", email=user.email)
+    if problems:
+        raise ValidationFailed(details=problems)
+    user.password_hash = hash_password(new_password)
+    await AuthRepository(session).revoke_user_sessions(
+        user.id, utcnow(), "password_changed", keep=current_session_id
+    )
+
+
+class AdminOutcome(StrEnum):
+    CREATED = "created"
+    EXISTS = "exists"
+    PROMOTED = "promoted"
+
+
+async def ensure_super_admin(
+    session: AsyncSession, email: str, password: str, *, promote: bool = False
+) -> AdminOutcome:
+    """Create the super admin if missing. An existing non-admin user with that email
+    is promoted only when asked to; an existing admin is left as it is."""
+    try:
+        address = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValidationFailed.on("email", str(exc), "INVALID") from None
+    users = UserRepository(session)
+    existing = await users.get_by_email(address)
+    if existing is not None:
+        if existing.user_type is UserType.SUPER_ADMIN:
+            return AdminOutcome.EXISTS
+        if not promote:
+            raise DuplicateResource(
+                f"{address} is already a {existing.user_type.value}; use --promote to "
+                "make that user a super admin"
+            )
+        existing.user_type = UserType.SUPER_ADMIN
+        return AdminOutcome.PROMOTED
+    problems = password_problems(password, field="password", email=address)
+    if problems:
+        raise ValidationFailed(details=problems)
+    admin = User(
+        id=uuid.uuid4(),
+        email=address,
+        password_hash=hash_password(password),
+        first_name="Admin",
+        last_name="",
+        user_type=UserType.SUPER_ADMIN,
+    )
+    if not await users.add_unique(admin):
+        raise DuplicateResource(f"{address} was registered meanwhile; run the command again")
+    return AdminOutcome.CREATED
