@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,8 +27,11 @@ from bookwell.config import Settings
 from bookwell.migrations import run_migrations
 from bookwell.models import Base
 
+# Without TEST_DATABASE_URL each test run gets its own database (dropped at the end),
+# so that runs side by side on one server do not trample each other.
+_OWN_TEST_DATABASE = "TEST_DATABASE_URL" not in os.environ
 TEST_DATABASE_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bookwell_test"
+    "TEST_DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/bookwell_test_{os.getpid()}"
 )
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -79,6 +82,19 @@ async def _ensure_pg_database(url: str) -> None:
         await engine.dispose()
 
 
+async def _drop_pg_database(url: str) -> None:
+    target = make_url(url)
+    admin_url = target.set(drivername="postgresql+asyncpg", database="postgres")
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+            )
+    finally:
+        await engine.dispose()
+
+
 async def _reset_pg_schema(url: str) -> None:
     engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
     try:
@@ -96,7 +112,7 @@ def run_in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database for the whole run (or a skip/fail)."""
     try:
         run_in_thread(asyncio.wait_for(_ensure_pg_database(TEST_DATABASE_URL), 10))
@@ -106,7 +122,9 @@ def postgres_url() -> str:
     settings = Settings(_env_file=None, database_url=TEST_DATABASE_URL)  # type: ignore[call-arg]
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(run_migrations, settings).result()
-    return TEST_DATABASE_URL
+    yield TEST_DATABASE_URL
+    if _OWN_TEST_DATABASE:
+        run_in_thread(_drop_pg_database(TEST_DATABASE_URL))
 
 
 @pytest.fixture(scope="session")
@@ -168,7 +186,8 @@ async def app_factory(tmp_path: Path, database_url: str) -> AsyncIterator[AppFac
     stacks: list[Any] = []
 
     async def build(**overrides: Any) -> FastAPI:
-        app = create_app(make_settings(tmp_path, database_url, **overrides))
+        url = overrides.pop("database_url", database_url)
+        app = create_app(make_settings(tmp_path, url, **overrides))
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         stacks.append(lifespan)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -18,6 +21,10 @@ from bookwell.users.service import AdminOutcome, ensure_super_admin
 
 app = typer.Typer(help="Bookwell booking platform backend.", no_args_is_help=True)
 console = Console(stderr=True)
+
+
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    sys.exit(0)
 
 
 def _settings() -> Settings:
@@ -112,6 +119,10 @@ def serve(
         f"Bookwell on http://{bind_host}:{bind_port}  (docs: /api/docs/ui, "
         f"database: {settings.async_database_url.split('://')[0]})"
     )
+    # uvicorn drains in-flight requests on SIGTERM, then restores the previous handler
+    # and re-raises the signal; with the default handler the process would die of
+    # SIGTERM (status 143) after a clean shutdown. Exit with 0 instead.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "bookwell.app:create_app",
         factory=True,

@@ -130,4 +130,3 @@ HTTP_STATUS_ERRORS: dict[int, type[DomainError]] = {
     429: RateLimitExceeded,
     503: ServiceUnavailable,
 }
-

@@ -8,6 +8,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bookwell.errors import (
@@ -15,6 +17,7 @@ from bookwell.errors import (
     DomainError,
     ErrorDetail,
     InternalError,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from bookwell.kit.clock import utcnow
@@ -116,7 +119,18 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database_unavailable", error=type(exc).__name__, detail=str(exc)[:300])
+    error = ServiceUnavailable(
+        "The database is not reachable; try again shortly", headers={"Retry-After": "5"}
+    )
+    return error_response(error, request_id_of(request.scope.get("state")))
+
+
 def install_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
+    # Lost or refused database connections and an exhausted pool are outages, not bugs.
+    for unreachable in (OperationalError, InterfaceError, SQLAlchemyTimeoutError, ConnectionError):
+        app.add_exception_handler(unreachable, _on_database_unreachable)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)

@@ -75,10 +75,23 @@ def _security_headers(scope: Scope, settings: Settings) -> list[tuple[bytes, byt
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
     if scope.get("scheme") == "https":
-        headers.append(
-            (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
-        )
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
     return headers
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route as a template (`/api/v1/users/{id}`), to keep metric labels few."""
+    if "route" not in scope:
+        return "unmatched"
+    path: str = scope["path"]
+    values = {str(value): name for name, value in scope.get("path_params", {}).items()}
+    for value, name in values.items():
+        if "/" in value and path.endswith(value):  # a mount's {path:path} remainder
+            path = path.removesuffix(value) + "{" + name + "}"
+    segments = [
+        "{" + values[segment] + "}" if segment in values else segment for segment in path.split("/")
+    ]
+    return "/".join(segments)
 
 
 class RequestContextMiddleware:
@@ -124,7 +137,7 @@ class RequestContextMiddleware:
                 await error_response(InternalError(), request_id)(scope, receive, send_with_headers)
         finally:
             duration = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = _route_template(scope)
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(scope["method"], route).observe(duration)
             log.info(

@@ -68,7 +68,11 @@ async def test_login_and_me(client: httpx.AsyncClient) -> None:
     account = await register(client)
     response = await client.post(
         "/api/v1/auth/login",
-        json={"email": account.email.upper(), "password": DEFAULT_PASSWORD, "platform": "telegram_bot"},
+        json={
+            "email": account.email.upper(),
+            "password": DEFAULT_PASSWORD,
+            "platform": "telegram_bot",
+        },
     )
     assert response.status_code == 200
     data = response.json()["data"]
@@ -90,9 +94,10 @@ async def test_login_wrong_password_and_unknown_email_look_the_same(
     unknown = await client.post(
         "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "Wrong-pass-123"}
     )
-    assert assert_error(wrong, 401, "AUTHENTICATION_REQUIRED")["message"] == assert_error(
-        unknown, 401, "AUTHENTICATION_REQUIRED"
-    )["message"]
+    assert (
+        assert_error(wrong, 401, "AUTHENTICATION_REQUIRED")["message"]
+        == assert_error(unknown, 401, "AUTHENTICATION_REQUIRED")["message"]
+    )
 
 
 async def test_login_rejects_unknown_platform(client: httpx.AsyncClient) -> None:
@@ -131,9 +136,7 @@ async def test_refresh_reuse_revokes_the_whole_family(client: httpx.AsyncClient)
     first = await client.post("/api/v1/auth/refresh", json={"refreshToken": account.refresh_token})
     newest = first.json()["data"]
     # The old token comes back: someone else holds a copy.
-    reused = await client.post(
-        "/api/v1/auth/refresh", json={"refreshToken": account.refresh_token}
-    )
+    reused = await client.post("/api/v1/auth/refresh", json={"refreshToken": account.refresh_token})
     assert_error(reused, 401, "AUTHENTICATION_REQUIRED")
     # Every token of that sign-in is dead now: the newest refresh and access tokens too.
     newest_refresh = await client.post(

@@ -21,7 +21,9 @@ from bookwell.models import ApiKey, User, UserType
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
 _api_key_header = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="Business API key (or `Authorization: ApiKey <key>`)"
+    name="X-API-Key",
+    auto_error=False,
+    description="Business API key (or `Authorization: ApiKey <key>`)",
 )
 
 

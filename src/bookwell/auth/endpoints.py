@@ -98,7 +98,9 @@ async def telegram(
     "revokes the whole session.",
     responses=error_responses(400, 401),
 )
-async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> Envelope[TokensOut]:
+async def refresh(
+    body: RefreshIn, session: SessionDep, settings: SettingsDep
+) -> Envelope[TokensOut]:
     tokens = await service.refresh(session, settings, body.refresh_token)
     return ok(
         TokensOut(

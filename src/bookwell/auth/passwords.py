@@ -13,9 +13,24 @@ MIN_LENGTH = 8
 MAX_LENGTH = 128
 _COMMON = frozenset(
     {
-        "password", "password1", "password123", "12345678", "123456789", "1234567890",
-        "qwerty123", "qwertyuiop", "iloveyou1", "admin123", "welcome1", "letmein1",
-        "abc12345", "passw0rd", "11111111", "00000000", "football1", "monkey123",
+        "password",
+        "password1",
+        "password123",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwerty123",
+        "qwertyuiop",
+        "iloveyou1",
+        "admin123",
+        "welcome1",
+        "letmein1",
+        "abc12345",
+        "passw0rd",
+        "11111111",
+        "00000000",
+        "football1",
+        "monkey123",
     }
 )
 

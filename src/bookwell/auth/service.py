@@ -24,7 +24,7 @@ from bookwell.errors import (
 )
 from bookwell.kit.clock import utcnow
 from bookwell.kit.secrets import hash_secret, new_secret
-from bookwell.models import AuthSession, RefreshToken, User, UserType
+from bookwell.models import ApiKey, AuthSession, RefreshToken, User, UserType
 from bookwell.users.repository import UserRepository
 
 SUPPORTED_LANGUAGES = ("en", "ru", "kk")
@@ -250,3 +250,15 @@ async def logout(
             ended = True
     if not ended:
         raise AuthenticationRequired("Give an access token or a refresh token to sign out")
+
+
+async def create_api_key(
+    session: AsyncSession, name: str, created_by: uuid.UUID | None
+) -> tuple[ApiKey, str]:
+    """Make a new API key; the plain key is returned once and only its hash is kept."""
+    plain = new_secret("bk_")
+    key = ApiKey(
+        name=name, prefix=plain[:10], key_hash=hash_secret(plain), created_by_id=created_by
+    )
+    await AuthRepository(session).add(key)
+    return key, plain

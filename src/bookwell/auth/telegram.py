@@ -39,7 +39,8 @@ def _data_check_string(fields: Mapping[str, str]) -> str:
 
 def _signature_matches(secret: bytes, fields: Mapping[str, str], received: str) -> bool:
     expected = hmac.new(secret, _data_check_string(fields).encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, received.lower())
+    # Bytes, not str: compare_digest raises TypeError on a non-ASCII str (a 500).
+    return hmac.compare_digest(expected.encode(), received.lower().encode())
 
 
 def _check_fresh(auth_date: int, *, now: datetime, max_age_seconds: int | None) -> None:

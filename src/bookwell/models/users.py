@@ -27,7 +27,9 @@ class User(IdMixin, TimestampMixin, Base):
     last_name: Mapped[str] = mapped_column(String(100), default="")
     phone_number: Mapped[str | None] = mapped_column(String(20))
     user_type: Mapped[UserType] = mapped_column(
-        Enum(UserType, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            UserType, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+        ),
         default=UserType.CUSTOMER,
         index=True,
     )

@@ -11,7 +11,11 @@ from PIL import Image, UnidentifiedImageError
 
 from bookwell.errors import ValidationFailed
 
-ALLOWED_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+ALLOWED_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+}
 MAX_SIDE = 1024
 MAX_PIXELS = 40_000_000
 
@@ -46,8 +50,14 @@ def process_avatar(raw: bytes) -> ProcessedImage:
                 picture = image.copy()
     except ValidationFailed:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ):
         raise _not_an_image("The file is not a readable JPEG, PNG or WebP image") from None
     picture.thumbnail((MAX_SIDE, MAX_SIDE))
     extension, content_type = ALLOWED_FORMATS[image_format]

@@ -58,7 +58,9 @@ async def upload_avatar(
     avatar: Annotated[UploadFile | None, File(description="The image file")] = None,
 ) -> Envelope[AvatarOut]:
     if avatar is None:
-        raise ValidationFailed.on("avatar", "A file in the multipart field `avatar` is required", "REQUIRED")
+        raise ValidationFailed.on(
+            "avatar", "A file in the multipart field `avatar` is required", "REQUIRED"
+        )
     raw = await _read_limited(avatar, settings.avatar_max_bytes)
     storage: FileStorage = request.app.state.storage
     url = await service.replace_avatar(session, user.user, raw, storage, str(request.base_url))
