@@ -119,7 +119,7 @@ class Database:
                 "size": pool.size(),
                 "checkedIn": pool.checkedin(),
                 "checkedOut": pool.checkedout(),
-                "overflow": pool.overflow(),
+                "overflow": max(pool.overflow(), 0),
                 "maxConnections": pool.size() + max(pool._max_overflow, 0),
             }
         return {"type": type(pool).__name__}

@@ -53,6 +53,7 @@ async def _redis_status(request: Request) -> dict[str, Any]:
 @router.get(
     "/health",
     summary="Readiness: database and Redis status, pool stats, version, uptime",
+    description="503 when the database is down; `status: degraded` when only Redis is.",
     responses=error_responses(503),
 )
 async def readiness(request: Request) -> JSONResponse:
@@ -64,13 +65,15 @@ async def readiness(request: Request) -> JSONResponse:
         "uptimeSeconds": round(time.monotonic() - request.app.state.started_at, 1),
         "services": {"database": database, "redis": redis},
     }
-    down = [name for name, status in report["services"].items() if status["status"] == "down"]
-    if not down:
+    if database["status"] != "down":
+        # Without Redis the API still serves (limits fail open): degraded, not down.
+        if redis["status"] == "down":
+            report["status"] = "degraded"
         return JSONResponse({"success": True, "data": report})
     report["status"] = "unhealthy"
     error = ServiceUnavailable(
-        "A required dependency is down: " + ", ".join(down),
-        details=[ErrorDetail(name, "is not reachable", "UNAVAILABLE") for name in down],
+        "The database is not reachable",
+        details=[ErrorDetail("database", "is not reachable", "UNAVAILABLE")],
     )
     body = error_payload(error, request_id_of(request.scope.get("state")))
     body["data"] = report

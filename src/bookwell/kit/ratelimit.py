@@ -56,6 +56,11 @@ class LimitRules:
         )
 
 
+# After a storage failure, limits are skipped for this long instead of waiting on a
+# dead Redis for every request.
+_STORAGE_RETRY_SECONDS = 5.0
+
+
 class RateLimiter:
     """Counts hits in a moving window; fails open (and logs) if its storage is down."""
 
@@ -68,20 +73,24 @@ class RateLimiter:
                 "async+" + settings.redis_url,
                 implementation="redispy",
                 key_prefix="bookwell-limits",
+                socket_connect_timeout=1,
+                socket_timeout=1,
             )
         else:
             self.storage = MemoryStorage()
         self.strategy = MovingWindowRateLimiter(self.storage)
+        self._skip_until = 0.0
 
     async def hit(self, item: RateLimitItem, *identifiers: str) -> LimitState | None:
         """Count one request; None when limits are off or the storage failed."""
-        if not self.enabled:
+        if not self.enabled or time.monotonic() < self._skip_until:
             return None
         try:
             allowed = await self.strategy.hit(item, *identifiers)
             stats = await self.strategy.get_window_stats(item, *identifiers)
-        except Exception:
-            log.exception("rate_limit_storage_failed")
+        except Exception as exc:
+            self._skip_until = time.monotonic() + _STORAGE_RETRY_SECONDS
+            log.error("rate_limit_storage_failed", error=repr(exc)[:200])
             return None
         return LimitState(
             allowed=allowed,
