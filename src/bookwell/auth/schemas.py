@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from bookwell.kit.fields import PersonName, PhoneNumber
 from bookwell.kit.schemas import CamelModel, RequestModel
@@ -56,6 +56,9 @@ _HEX_HASH = re.compile(r"^[0-9a-fA-F]{64}$")
 
 class TelegramIn(RequestModel):
     """Either the Login Widget fields (seed 001) or a Mini App's `initData`."""
+
+    # The signature covers the exact strings Telegram sent: never trim them.
+    model_config = ConfigDict(**{**RequestModel.model_config, "str_strip_whitespace": False})
 
     init_data: str | None = Field(None, max_length=4096)
     telegram_id: int | None = Field(None, gt=0)

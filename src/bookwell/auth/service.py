@@ -174,8 +174,11 @@ async def telegram_sign_in(
                 details=[ErrorDetail("telegramId", "is linked to another user", "DUPLICATE")],
             )
         user = signed_in
-        user.telegram_id = identity.telegram_id
-        user.telegram_username = identity.username
+        if not await users.link_telegram(user, identity.telegram_id, identity.username):
+            raise DuplicateResource(
+                "This Telegram account was just linked to another user",
+                details=[ErrorDetail("telegramId", "is linked to another user", "DUPLICATE")],
+            )
     elif owner is not None:
         user = owner
         user.telegram_username = identity.username

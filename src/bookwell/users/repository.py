@@ -26,6 +26,17 @@ class UserRepository:
         result = await self.session.execute(select(User).where(User.telegram_id == telegram_id))
         return result.scalar_one_or_none()
 
+    async def link_telegram(self, user: User, telegram_id: int, username: str | None) -> bool:
+        """Give the user this Telegram id; False if another user took it meanwhile."""
+        try:
+            async with self.session.begin_nested():
+                user.telegram_id = telegram_id
+                user.telegram_username = username
+        except IntegrityError:
+            await self.session.refresh(user)
+            return False
+        return True
+
     async def add_unique(self, user: User) -> bool:
         """Insert the user; False if the email or Telegram id was taken meanwhile."""
         try:
