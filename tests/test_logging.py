@@ -53,6 +53,7 @@ async def test_unhandled_error_is_logged_with_request_id(
     app_factory: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     json_app = await _json_app(app_factory)
+
     async def explode() -> None:
         raise RuntimeError("boom for the log")
 

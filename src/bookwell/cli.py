@@ -20,7 +20,7 @@ from bookwell.migrations import run_migrations
 from bookwell.users.service import AdminOutcome, ensure_super_admin
 
 app = typer.Typer(help="Bookwell booking platform backend.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
