@@ -255,3 +255,21 @@ def test_default_database_is_sqlite_in_data_dir(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path / "d")  # type: ignore[call-arg]
     expected = (tmp_path / "d" / "bookwell.db").resolve()
     assert settings.async_database_url == f"sqlite+aiosqlite:///{expected}"
+
+
+def test_unparseable_rate_limit_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATE_LIMIT_LOGIN", "five a day")
+    with pytest.raises(ConfigError, match="RATE_LIMIT_LOGIN"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("RATE_LIMIT_LOGIN", "10/hour")
+    assert load_settings(_env_file=None).rate_limit_login == "10/hour"
+
+
+def test_long_but_repetitive_secret_is_weak(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="JWT_SECRET"):
+        load_settings(
+            _env_file=None,
+            app_env="production",
+            jwt_secret="ab" * 30,
+            database_url="postgresql://db/x",
+        )

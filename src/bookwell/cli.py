@@ -46,6 +46,11 @@ async def _ensure_admin(
         await database.dispose()
 
 
+def _explain(error: DomainError) -> str:
+    details = "; ".join(f"{d.field}: {d.message}" for d in error.details)
+    return error.message + (f" ({details})" if details else "")
+
+
 def _report_admin(email: str, outcome: AdminOutcome) -> None:
     messages = {
         AdminOutcome.CREATED: f"Super admin {email} created.",
@@ -84,8 +89,7 @@ def create_admin(
     try:
         outcome = asyncio.run(_ensure_admin(settings, email, password, promote=promote))
     except DomainError as exc:
-        details = "; ".join(f"{d.field}: {d.message}" for d in exc.details)
-        console.print(f"[bold red]{exc.message}[/]" + (f" ({details})" if details else ""))
+        console.print(f"[bold red]{_explain(exc)}[/]")
         raise typer.Exit(code=1) from None
     _report_admin(email, outcome)
 
@@ -110,7 +114,7 @@ def serve(
                 _ensure_admin(settings, settings.admin_email, settings.admin_password)
             )
         except DomainError as exc:
-            console.print(f"[bold red]ADMIN_EMAIL/ADMIN_PASSWORD refused:[/] {exc.message}")
+            console.print(f"[bold red]ADMIN_EMAIL/ADMIN_PASSWORD refused:[/] {_explain(exc)}")
             raise typer.Exit(code=2) from None
         _report_admin(settings.admin_email, outcome)
     bind_host = host or settings.host

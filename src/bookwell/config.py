@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
+from limits import parse
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -90,6 +91,24 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator(
+        "rate_limit_login",
+        "rate_limit_user_bookings",
+        "rate_limit_user_payments",
+        "rate_limit_user_default",
+        "rate_limit_global_auth",
+        "rate_limit_global_default",
+    )
+    @classmethod
+    def _parseable_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit; write e.g. '5 per 15 minutes' or '100/hour'"
+            ) from None
         return value
 
     @field_validator("log_level")
