@@ -7,7 +7,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bookwell.errors import ValidationFailed
 
@@ -16,6 +16,11 @@ ALLOWED_FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
+# Pillow calls a JPEG with extra pictures (MPF: phones' HDR gain maps, depth maps) "MPO";
+# it is a JPEG, and its first picture is the photo.
+FORMAT_ALIASES = {"MPO": "JPEG"}
+# Of the decoder's metadata, only what is part of the picture itself is written back.
+KEEP_INFO = {"transparency"}
 MAX_SIDE = 1024
 MAX_PIXELS = 40_000_000
 
@@ -31,6 +36,15 @@ def _not_an_image(reason: str) -> ValidationFailed:
     return ValidationFailed.on("avatar", reason, "INVALID_IMAGE")
 
 
+def _upright(picture: Image.Image) -> Image.Image:
+    """EXIF is dropped on re-encoding, so its Orientation is applied to the pixels first.
+    Unreadable EXIF tells no orientation: the picture is kept as it is."""
+    try:
+        return ImageOps.exif_transpose(picture)
+    except Exception:
+        return picture
+
+
 def process_avatar(raw: bytes) -> ProcessedImage:
     """Decode the upload fully; refuse anything that is not a JPEG, PNG or WebP image."""
     if not raw:
@@ -39,7 +53,7 @@ def process_avatar(raw: bytes) -> ProcessedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(raw)) as probe:
-                image_format = probe.format or ""
+                image_format = FORMAT_ALIASES.get(probe.format or "", probe.format or "")
                 if image_format not in ALLOWED_FORMATS:
                     raise _not_an_image("Only JPEG, PNG and WebP images are accepted")
                 if probe.width * probe.height > MAX_PIXELS:
@@ -59,6 +73,9 @@ def process_avatar(raw: bytes) -> ProcessedImage:
         Image.DecompressionBombError,
     ):
         raise _not_an_image("The file is not a readable JPEG, PNG or WebP image") from None
+    picture = _upright(picture)
+    # Some encoders copy metadata from `info` (a JPEG's comment): keep none of it.
+    picture.info = {k: v for k, v in picture.info.items() if k in KEEP_INFO}
     picture.thumbnail((MAX_SIDE, MAX_SIDE))
     extension, content_type = ALLOWED_FORMATS[image_format]
     if image_format == "JPEG" and picture.mode not in ("RGB", "L"):

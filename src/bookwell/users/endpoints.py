@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -34,13 +35,21 @@ async def put_profile(body: ProfileIn, user: CurrentUserDep) -> Envelope[Profile
     return ok(ProfileOut.of(service.update_profile(user.user, body)))
 
 
+def _size_text(limit: int) -> str:
+    """5242880 -> "5 MB", 1572864 -> "1.5 MB", 4096 -> "4 KB" (rounded down)."""
+    megabytes = limit / (1024 * 1024)
+    if megabytes >= 1:
+        return f"{math.floor(megabytes * 10) / 10:g} MB"
+    return f"{limit // 1024} KB"
+
+
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     chunks = []
     size = 0
     while chunk := await upload.read(_CHUNK):
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"The avatar must be at most {limit // (1024 * 1024)} MB")
+            raise PayloadTooLarge(f"The avatar must be at most {_size_text(limit)}")
         chunks.append(chunk)
     return b"".join(chunks)
 
