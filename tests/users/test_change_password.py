@@ -260,11 +260,16 @@ async def test_password_can_be_changed_twice_in_a_row(client: httpx.AsyncClient)
 async def test_password_with_surrounding_spaces_logs_in_as_typed(
     client: httpx.AsyncClient,
 ) -> None:
-    """Bodies are whitespace-stripped: the change and the login must agree on it."""
+    """Passwords are never trimmed: spaces at either end are part of them."""
     account = await register(client)
+    padded_current = await change(
+        client, account, {"currentPassword": f" {account.password} ", "newPassword": "x"}
+    )
+    assert fields_of(assert_error(padded_current, 400, "VALIDATION_ERROR")) == {"currentPassword"}
     padded = "  Sp4ce-padded secret  "
     response = await change(
-        client, account, {"currentPassword": f" {account.password} ", "newPassword": padded}
+        client, account, {"currentPassword": account.password, "newPassword": padded}
     )
     assert response.status_code == 200, response.text
     assert (await login(client, account.email, padded)).status_code == 200
+    assert (await login(client, account.email, padded.strip())).status_code == 401

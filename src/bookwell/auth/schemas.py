@@ -6,11 +6,11 @@ import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from bookwell.kit.fields import PersonName, PhoneNumber
+from bookwell.kit.fields import Password, PersonName, PhoneNumber
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import User
 
@@ -19,9 +19,6 @@ class Platform(StrEnum):
     WEB = "web"
     TELEGRAM_BOT = "telegram_bot"
     TELEGRAM_MINI_APP = "telegram_mini_app"
-
-
-Password = Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class RegisterIn(RequestModel):

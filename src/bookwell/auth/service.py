@@ -96,7 +96,7 @@ async def register(
     user = User(
         id=uuid.uuid4(),
         email=data.email.lower(),
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password(data.password),
         first_name=data.first_name,
         last_name=data.last_name,
         phone_number=data.phone_number,
@@ -121,7 +121,7 @@ async def login(
     """Check the email and password; the same answer for a wrong email or password."""
     user = await UserRepository(session).get_by_email(data.email)
     password_hash = user.password_hash if user is not None else None
-    if not verify_password(data.password, password_hash) or user is None:
+    if not await verify_password(data.password, password_hash) or user is None:
         raise AuthenticationRequired("The email or password is incorrect")
     if not user.is_active:
         raise AuthenticationRequired("This account is disabled")

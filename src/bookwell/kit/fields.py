@@ -18,4 +18,6 @@ def _phone(value: str) -> str:
 
 
 PhoneNumber = Annotated[str, AfterValidator(_phone)]
+# Passwords are taken exactly as typed: spaces at either end are part of them.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1024)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

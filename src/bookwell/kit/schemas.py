@@ -18,11 +18,11 @@ class CamelModel(BaseModel):
 
 
 class RequestModel(CamelModel):
-    """Request bodies: camelCase, and an unknown field is an error, not silently dropped."""
+    """Request bodies: camelCase only, and an unknown field is an error, not silently
+    dropped."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
-        populate_by_name=True,
         extra="forbid",
         str_strip_whitespace=True,
     )

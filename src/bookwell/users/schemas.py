@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import pycountry
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, StringConstraints
 
-from bookwell.kit.fields import PersonName, PhoneNumber
+from bookwell.kit.fields import Password, PersonName, PhoneNumber
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import User
 
@@ -104,5 +104,8 @@ class AvatarOut(CamelModel):
 
 
 class ChangePasswordIn(RequestModel):
-    current_password: str | None = Field(None, max_length=1024)
-    new_password: str = Field(min_length=1, max_length=1024)
+    # Empty is reported as REQUIRED by the service, so no minimum length here.
+    current_password: (
+        Annotated[str, StringConstraints(strip_whitespace=False, max_length=1024)] | None
+    ) = None
+    new_password: Password

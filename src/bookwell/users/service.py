@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
+import anyio
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +55,8 @@ async def replace_avatar(
     session: AsyncSession, user: User, raw: bytes, storage: FileStorage, base_url: str
 ) -> str:
     """Store a checked, re-encoded avatar; the previous file goes once this commits."""
-    image = process_avatar(raw)
+    # Decoding and re-encoding is CPU work: keep it off the event loop.
+    image = await anyio.to_thread.run_sync(process_avatar, raw)
     key = f"avatars/{user.id}/{uuid.uuid4().hex}.{image.extension}"
     await storage.save(key, image.data, image.content_type)
     previous = user.avatar_key
@@ -76,16 +78,16 @@ async def change_password(
     if user.password_hash is not None:
         if not current_password:
             raise ValidationFailed.on("currentPassword", "is required", "REQUIRED")
-        if not verify_password(current_password, user.password_hash):
+        if not await verify_password(current_password, user.password_hash):
             raise ValidationFailed.on("currentPassword", "is incorrect", "INCORRECT")
-        if verify_password(new_password, user.password_hash):
+        if await verify_password(new_password, user.password_hash):
             raise ValidationFailed.on(
                 "newPassword", "must differ from the current password", "UNCHANGED"
             )
     problems = password_problems(new_password, field="newPassword", email=user.email)
     if problems:
         raise ValidationFailed(details=problems)
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password(new_password)
     await AuthRepository(session).revoke_user_sessions(
         user.id, utcnow(), "password_changed", keep=current_session_id
     )
@@ -124,7 +126,7 @@ async def ensure_super_admin(
     admin = User(
         id=uuid.uuid4(),
         email=address,
-        password_hash=hash_password(password),
+        password_hash=await hash_password(password),
         first_name="Admin",
         last_name="",
         user_type=UserType.SUPER_ADMIN,
