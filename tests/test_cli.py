@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -295,8 +297,9 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+@contextmanager
+def running_server(tmp_path: Path, *extra: str) -> Iterator[Server]:
+    """`bookwell serve` as a subprocess, answering /health, killed at the end."""
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     env.update(
         DATA_DIR=str(tmp_path / "data"),
@@ -308,7 +311,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     log = tmp_path / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [str(BOOKWELL), "serve", "--port", str(port)],
+            [str(BOOKWELL), "serve", "--port", str(port), *extra],
             cwd=tmp_path,
             env=env,
             stdout=sink,
@@ -333,6 +336,12 @@ def server(tmp_path: Path) -> Iterator[Server]:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with running_server(tmp_path) as started:
+        yield started
 
 
 def test_serve_answers_health_docs_and_admin_login(server: Server) -> None:
@@ -441,3 +450,29 @@ def test_serve_finishes_the_request_in_flight_on_sigterm_and_exits_0(server: Ser
 
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+
+
+def _count_of(metrics: str, route: str) -> float:
+    total = 0.0
+    for line in metrics.splitlines():
+        if line.startswith("http_requests_total{") and f'route="{route}"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_metrics_add_up_across_worker_processes(tmp_path: Path) -> None:
+    requests = 80
+
+    def hit(_: int) -> int:
+        # A new connection each time, many at once, so both workers take a share.
+        return httpx.get(f"{started.url}/api/v1/health", timeout=10).status_code
+
+    with running_server(tmp_path, "--workers", "2") as started:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            assert set(pool.map(hit, range(requests))) == {200}
+        scrapes = [
+            _count_of(httpx.get(f"{started.url}/metrics", timeout=10).text, "/api/v1/health")
+            for _ in range(8)
+        ]
+    # Whichever worker answers the scrape, it reports the requests of both.
+    assert scrapes == [requests] * len(scrapes)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import signal
 import sys
 from types import FrameType
@@ -127,6 +129,8 @@ def serve(
     # and re-raises the signal; with the default handler the process would die of
     # SIGTERM (status 143) after a clean shutdown. Exit with 0 instead.
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    if workers > 1:
+        _share_metrics_between_workers(settings)
     uvicorn.run(
         "bookwell.app:create_app",
         factory=True,
@@ -138,6 +142,17 @@ def serve(
         proxy_headers=True,
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
+
+
+def _share_metrics_between_workers(settings: Settings) -> None:
+    """Let /metrics in any worker report the sum over all workers (prometheus-client's
+    multiprocess mode: each process writes its samples to files in one folder)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
 
 
 def main() -> None:
