@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from bookwell.admin.endpoints import router as admin_router
 from bookwell.auth.endpoints import router as auth_router
+from bookwell.businesses.endpoints import router as businesses_router
+from bookwell.catalog.endpoints import router as catalog_router
 from bookwell.health.endpoints import router as health_router
+from bookwell.public.endpoints import router as public_router
+from bookwell.specialists.endpoints import router as specialists_router
 from bookwell.users.endpoints import router as users_router
 
 API_PREFIX = "/api/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
-api_router.include_router(health_router)
-api_router.include_router(auth_router)
-api_router.include_router(users_router)
+for domain_router in (
+    health_router,
+    auth_router,
+    users_router,
+    businesses_router,
+    specialists_router,
+    catalog_router,
+    public_router,
+    admin_router,
+):
+    api_router.include_router(domain_router)

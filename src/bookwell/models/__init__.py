@@ -1,7 +1,42 @@
 """All ORM models, imported here so that Alembic and the app see one metadata."""
 
+from bookwell.models.audit import AuditEntry
 from bookwell.models.auth import ApiKey, AuthSession, RefreshToken
 from bookwell.models.base import Base
+from bookwell.models.businesses import (
+    Business,
+    BusinessRole,
+    BusinessStatus,
+    Location,
+    Membership,
+    membership_locations,
+)
+from bookwell.models.catalog import Category, Service, service_masters
+from bookwell.models.masters import Master, master_locations
+from bookwell.models.messages import Channel, DeliveryStatus, Invitation, OutboxMessage
 from bookwell.models.users import User, UserType
 
-__all__ = ["ApiKey", "AuthSession", "Base", "RefreshToken", "User", "UserType"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "AuthSession",
+    "Base",
+    "Business",
+    "BusinessRole",
+    "BusinessStatus",
+    "Category",
+    "Channel",
+    "DeliveryStatus",
+    "Invitation",
+    "Location",
+    "Master",
+    "Membership",
+    "OutboxMessage",
+    "RefreshToken",
+    "Service",
+    "User",
+    "UserType",
+    "master_locations",
+    "membership_locations",
+    "service_masters",
+]

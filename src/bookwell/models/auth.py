@@ -51,6 +51,10 @@ class ApiKey(IdMixin, Base):
 
     __tablename__ = "api_keys"
 
+    # The business the key acts for; None for a platform-level key.
+    business_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
