@@ -24,6 +24,7 @@ from bookwell.config import Settings, load_settings
 from bookwell.db import Database
 from bookwell.exception_handlers import install_exception_handlers
 from bookwell.health.endpoints import liveness_router
+from bookwell.kit.cache import MemoryCache, RedisCache
 from bookwell.kit.openapi import install_openapi
 from bookwell.kit.ratelimit import RateLimiter
 from bookwell.kit.storage import MEDIA_PREFIX, LocalStorage, create_storage
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = limiter
     app.state.metrics = metrics
     app.state.storage = create_storage(settings)
+    app.state.cache = RedisCache(redis) if redis is not None else MemoryCache()
     app.state.started_at = time.monotonic()
 
     install_exception_handlers(app)

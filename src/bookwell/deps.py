@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.config import Settings
 from bookwell.db import Database
+from bookwell.kit.cache import Cache
 from bookwell.kit.ratelimit import RateLimiter
 
 
@@ -23,6 +24,11 @@ def get_settings(request: Request) -> Settings:
 def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
+
+
+def get_cache(request: Request) -> Cache:
+    cache: Cache = request.app.state.cache
+    return cache
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:
@@ -53,5 +59,6 @@ def get_client_info(request: Request) -> ClientInfo:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+CacheDep = Annotated[Cache, Depends(get_cache)]
 LimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 ClientDep = Annotated[ClientInfo, Depends(get_client_info)]
