@@ -11,6 +11,7 @@ from bookwell.catalog.endpoints import router as catalog_router
 from bookwell.health.endpoints import router as health_router
 from bookwell.public.endpoints import router as public_router
 from bookwell.specialists.endpoints import router as specialists_router
+from bookwell.staff.endpoints import router as staff_router
 from bookwell.users.endpoints import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -22,6 +23,7 @@ for domain_router in (
     users_router,
     businesses_router,
     specialists_router,
+    staff_router,
     catalog_router,
     public_router,
     admin_router,

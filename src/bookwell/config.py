@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     admin_password: str | None = None
 
     base_domain: str = "localhost"
+    # A specialist's one-person business waits for a super admin like any other when on.
+    solo_specialist_needs_approval: bool = False
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     request_timeout_seconds: float = Field(30.0, gt=0)
     shutdown_timeout_seconds: int = Field(30, ge=1)

@@ -6,11 +6,19 @@ import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from bookwell.kit.fields import Password, PersonName, PhoneNumber
+from bookwell.kit.hours import check_timezone
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import User
 
@@ -21,6 +29,10 @@ class Platform(StrEnum):
     TELEGRAM_MINI_APP = "telegram_mini_app"
 
 
+def _optional_timezone(value: str | None) -> str | None:
+    return check_timezone(value) if value is not None else None
+
+
 class RegisterIn(RequestModel):
     email: EmailStr
     password: Password
@@ -28,6 +40,15 @@ class RegisterIn(RequestModel):
     last_name: PersonName
     phone_number: PhoneNumber | None = None
     user_type: Literal["customer", "specialist"] = "customer"
+    timezone: Annotated[
+        str | None,
+        Field(
+            max_length=64,
+            description="IANA zone of a specialist's one-person business (default UTC); "
+            "not used for customers",
+        ),
+        AfterValidator(_optional_timezone),
+    ] = None
     telegram_id: str | None = None
     platform: Platform = Platform.WEB
 

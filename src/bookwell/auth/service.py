@@ -25,6 +25,7 @@ from bookwell.errors import (
 from bookwell.kit.clock import utcnow
 from bookwell.kit.secrets import hash_secret, new_secret
 from bookwell.models import ApiKey, AuthSession, RefreshToken, User, UserType
+from bookwell.specialists.service import open_solo_business
 from bookwell.users.repository import UserRepository
 
 SUPPORTED_LANGUAGES = ("en", "ru", "kk")
@@ -86,7 +87,8 @@ async def start_session(
 async def register(
     session: AsyncSession, settings: Settings, data: RegisterIn, client: ClientInfo
 ) -> SignedIn:
-    """Create a customer or specialist account and sign it in."""
+    """Create a customer or specialist account and sign it in. A specialist also gets
+    their one-person business, in the same transaction."""
     problems = password_problems(data.password, field="password", email=data.email)
     if problems:
         raise ValidationFailed(details=problems)
@@ -104,6 +106,8 @@ async def register(
     )
     if not await users.add_unique(user):
         raise _email_taken()
+    if user.user_type is UserType.SPECIALIST:
+        await open_solo_business(session, settings, user, data.timezone)
     tokens = await start_session(session, settings, user, data.platform, client)
     return SignedIn(user=user, tokens=tokens, is_new_user=True)
 
@@ -256,12 +260,21 @@ async def logout(
 
 
 async def create_api_key(
-    session: AsyncSession, name: str, created_by: uuid.UUID | None
+    session: AsyncSession,
+    name: str,
+    created_by: uuid.UUID | None,
+    *,
+    business_id: uuid.UUID | None = None,
 ) -> tuple[ApiKey, str]:
-    """Make a new API key; the plain key is returned once and only its hash is kept."""
+    """Make a new API key acting for `business_id` (None: a platform key); the plain
+    key is returned once and only its hash is kept."""
     plain = new_secret("bk_")
     key = ApiKey(
-        name=name, prefix=plain[:10], key_hash=hash_secret(plain), created_by_id=created_by
+        business_id=business_id,
+        name=name,
+        prefix=plain[:10],
+        key_hash=hash_secret(plain),
+        created_by_id=created_by,
     )
     await AuthRepository(session).add(key)
     return key, plain

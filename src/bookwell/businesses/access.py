@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path
 from sqlalchemy import select
 
 from bookwell.auth.dependencies import CurrentUser, optional_api_key, optional_user
@@ -57,8 +57,11 @@ async def load_access(session: SessionDep, business_id: uuid.UUID, actor: Actor)
 
 
 async def business_access(
-    business_id: uuid.UUID, session: SessionDep, actor: Annotated[Actor, Depends(get_actor)]
+    business_id: Annotated[uuid.UUID, Path(alias="businessId")],
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(get_actor)],
 ) -> BusinessAccess:
+    """Access to the business named by the `{businessId}` path parameter."""
     return await load_access(session, business_id, actor)
 
 

@@ -1,0 +1,501 @@
+"""Businesses as tenants: registration, settings, locations, API keys, audit log."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.auth import service as auth_service
+from bookwell.auth.schemas import RegisterIn
+from bookwell.businesses.repository import (
+    ApiKeyRepository,
+    AuditRepository,
+    BusinessRepository,
+    LocationRepository,
+    MembershipRepository,
+    ServiceRepository,
+)
+from bookwell.businesses.schemas import (
+    BusinessIn,
+    BusinessUpdateIn,
+    LocationIn,
+    LocationUpdateIn,
+)
+from bookwell.config import Settings
+from bookwell.deps import ClientInfo
+from bookwell.errors import (
+    BusinessRuleViolation,
+    DuplicateResource,
+    ErrorDetail,
+    InsufficientPermissions,
+    NotFound,
+    ValidationFailed,
+)
+from bookwell.kit.audit import record, snapshot
+from bookwell.kit.cache import Cache, catalog_changed
+from bookwell.kit.clock import utcnow
+from bookwell.kit.money import to_major, to_minor
+from bookwell.kit.pagination import PageRequest
+from bookwell.kit.tenancy import Actor, BusinessAccess
+from bookwell.models import (
+    ApiKey,
+    AuditEntry,
+    Business,
+    BusinessRole,
+    BusinessStatus,
+    Location,
+    Membership,
+    User,
+)
+from bookwell.models.businesses import default_opening_hours
+
+# Names a tenant cannot take: platform hosts, and the words that follow
+# /public/business/ in Host-routed paths (/public/business/services ...).
+RESERVED_SUBDOMAINS = frozenset(
+    {
+        "www",
+        "api",
+        "admin",
+        "app",
+        "mail",
+        "smtp",
+        "imap",
+        "pop",
+        "ftp",
+        "static",
+        "assets",
+        "cdn",
+        "media",
+        "docs",
+        "blog",
+        "dev",
+        "staging",
+        "test",
+        "demo",
+        "public",
+        "business",
+        "businesses",
+        "services",
+        "masters",
+        "availability",
+        "booking",
+        "bookings",
+        "client",
+        "owner",
+        "manager",
+        "master",
+        "help",
+        "support",
+        "status",
+        "billing",
+        "payments",
+        "dashboard",
+        "account",
+        "accounts",
+        "login",
+        "auth",
+        "root",
+        "system",
+        "bookwell",
+    }
+)
+_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
+_SUBDOMAIN_CHARS = re.compile(r"^[a-z0-9-]+$")
+
+ENTITY_BUSINESS = "business"
+ENTITY_LOCATION = "location"
+ENTITY_API_KEY = "api_key"
+
+
+def check_subdomain(value: str) -> str:
+    """The subdomain as given, or ValidationFailed naming the problem. Uppercase is
+    refused rather than lowercased, so the owner sees the address they will get."""
+
+    def problem(message: str, code: str) -> ValidationFailed:
+        return ValidationFailed.on("subdomain", message, code)
+
+    if value != value.lower():
+        raise problem("must be lowercase", "INVALID_FORMAT")
+    if not 3 <= len(value) <= 63:
+        raise problem("must be 3 to 63 characters long", "INVALID_LENGTH")
+    if not _SUBDOMAIN_CHARS.match(value):
+        raise problem("may contain only letters a-z, digits and hyphens", "INVALID_FORMAT")
+    if not _SUBDOMAIN.match(value):
+        raise problem("must not start or end with a hyphen", "INVALID_FORMAT")
+    if "--" in value:
+        raise problem("must not contain two hyphens in a row", "INVALID_FORMAT")
+    if value in RESERVED_SUBDOMAINS:
+        raise problem("is reserved; choose another name", "RESERVED")
+    return value
+
+
+def _minor(amount: Decimal, currency: str) -> int:
+    try:
+        return to_minor(amount, currency)
+    except ValueError as exc:
+        raise ValidationFailed.on("depositAmount", str(exc), "INVALID") from None
+
+
+def _subdomain_taken() -> DuplicateResource:
+    return DuplicateResource(
+        "A business with this subdomain already exists",
+        details=[ErrorDetail("subdomain", "is already taken", "DUPLICATE")],
+    )
+
+
+_OWNER_FIELDS = {
+    "email": "email",
+    "password": "password",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "phone_number": "phoneNumber",
+}
+
+
+async def _owner_account(
+    session: AsyncSession,
+    settings: Settings,
+    data: BusinessIn,
+    signed_in: User | None,
+    client: ClientInfo,
+) -> tuple[User, auth_service.SignedIn | None]:
+    """The signed-in user, or the account the body describes (created and signed in)."""
+    given = [alias for name, alias in _OWNER_FIELDS.items() if getattr(data, name) is not None]
+    if signed_in is not None:
+        if given:
+            raise ValidationFailed(
+                "Signed in, the business belongs to you: leave out the owner's account fields",
+                details=[
+                    ErrorDetail(f, "is not allowed when signed in", "NOT_ALLOWED") for f in given
+                ],
+            )
+        return signed_in, None
+    missing = [
+        alias
+        for name, alias in _OWNER_FIELDS.items()
+        if name != "phone_number" and getattr(data, name) is None
+    ]
+    if missing:
+        raise ValidationFailed(
+            "Without a token, give the owner's email, password, firstName and lastName",
+            details=[ErrorDetail(f, "is required without a token", "REQUIRED") for f in missing],
+        )
+    registration = RegisterIn.model_validate(
+        {
+            "email": data.email,
+            "password": data.password,
+            "firstName": data.first_name,
+            "lastName": data.last_name,
+            "phoneNumber": data.phone_number,
+            "userType": "customer",
+        }
+    )
+    created = await auth_service.register(session, settings, registration, client)
+    return created.user, created
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedBusiness:
+    business: Business
+    # Set when the owner's account was created with the business.
+    owner_signed_in: auth_service.SignedIn | None
+
+
+async def create_business(
+    session: AsyncSession,
+    settings: Settings,
+    data: BusinessIn,
+    signed_in: User | None,
+    client: ClientInfo,
+) -> CreatedBusiness:
+    """Register a business, `pending` until a super admin approves it; its creator
+    (signed in, or the account described in the body) becomes the owner."""
+    subdomain = check_subdomain(data.subdomain)
+    businesses = BusinessRepository(session)
+    if await businesses.subdomain_taken(subdomain):
+        raise _subdomain_taken()
+    deposit = _minor(data.deposit_amount, data.currency)
+    owner, owner_signed_in = await _owner_account(session, settings, data, signed_in, client)
+    business = Business(
+        id=uuid.uuid4(),
+        name=data.name,
+        subdomain=subdomain,
+        description=data.description,
+        status=BusinessStatus.PENDING,
+        timezone=data.timezone,
+        currency=data.currency,
+        opening_hours=data.opening_hours
+        if data.opening_hours is not None
+        else default_opening_hours(),
+        cancellation_notice_hours=data.cancellation_notice_hours,
+        deposit_amount=deposit,
+        auto_confirm=data.auto_confirm,
+        contact_email=data.contact_email,
+        contact_phone=data.contact_phone,
+    )
+    if not await businesses.add_unique(business):
+        raise _subdomain_taken()
+    await MembershipRepository(session, business.id).add(
+        Membership(user_id=owner.id, role=BusinessRole.OWNER)
+    )
+    await record(
+        session,
+        actor=Actor(user=owner),
+        business_id=business.id,
+        action="create",
+        entity_type=ENTITY_BUSINESS,
+        entity_id=business.id,
+        after=snapshot(business),
+    )
+    return CreatedBusiness(business=business, owner_signed_in=owner_signed_in)
+
+
+async def businesses_of(
+    session: AsyncSession, user: User
+) -> list[tuple[Business, list[BusinessRole]]]:
+    """The businesses the user works in, with the user's roles there."""
+    return await BusinessRepository(session).of_member(user.id)
+
+
+def _required(value: Any, field_name: str) -> Any:
+    if value is None:
+        raise ValidationFailed.on(field_name, "cannot be null", "REQUIRED")
+    return value
+
+
+async def _new_currency_deposit(
+    session: AsyncSession, business: Business, currency: str, deposit: Decimal | None
+) -> int:
+    """Minor units of the deposit in the new currency. Prices of services are kept in
+    minor units of the business currency, so the currency is fixed once it has any."""
+    if await ServiceRepository(session, business.id).count() > 0:
+        raise BusinessRuleViolation(
+            "The currency cannot change while the business has services priced in "
+            f"{business.currency}",
+            details=[ErrorDetail("currency", "is fixed once services exist", "LOCKED")],
+        )
+    if deposit is None:
+        deposit = Decimal(str(to_major(business.deposit_amount, business.currency)))
+    return _minor(deposit, currency)
+
+
+async def update_business(
+    session: AsyncSession, cache: Cache, access: BusinessAccess, data: BusinessUpdateIn
+) -> Business:
+    """Change the business's settings (owner or super admin). Status is decided by the
+    super admin, the subdomain never changes."""
+    access.require_full()
+    business = access.business
+    sent = data.model_fields_set
+    before = snapshot(business)
+    if "currency" in sent and _required(data.currency, "currency") != business.currency:
+        assert data.currency is not None
+        business.deposit_amount = await _new_currency_deposit(
+            session, business, data.currency, data.deposit_amount
+        )
+        business.currency = data.currency
+    elif "deposit_amount" in sent:
+        business.deposit_amount = _minor(
+            _required(data.deposit_amount, "depositAmount"), business.currency
+        )
+    for name, alias in (
+        ("name", "name"),
+        ("timezone", "timezone"),
+        ("description", "description"),
+        ("opening_hours", "openingHours"),
+        ("cancellation_notice_hours", "cancellationNoticeHours"),
+        ("auto_confirm", "autoConfirm"),
+    ):
+        if name in sent:
+            setattr(business, name, _required(getattr(data, name), alias))
+    for name in ("contact_email", "contact_phone"):
+        if name in sent:
+            setattr(business, name, getattr(data, name))
+    after = snapshot(business)
+    if after != before:
+        business.updated_at = utcnow()
+        await session.flush()
+        await record(
+            session,
+            actor=access.actor,
+            business_id=business.id,
+            action="update",
+            entity_type=ENTITY_BUSINESS,
+            entity_id=business.id,
+            before=before,
+            after=snapshot(business),
+        )
+        catalog_changed(session, cache)
+    return business
+
+
+# --- locations ----------------------------------------------------------------
+
+
+async def list_locations(session: AsyncSession, access: BusinessAccess) -> list[Location]:
+    """All active locations for the owner; managers and masters see their own."""
+    only = None if access.is_full else access.location_ids
+    return await LocationRepository(session, access.business_id).active(only)
+
+
+async def _visible_location(
+    session: AsyncSession, access: BusinessAccess, location_id: uuid.UUID
+) -> Location:
+    location = await LocationRepository(session, access.business_id).get_active(location_id)
+    if location is None:
+        raise NotFound("Location not found")
+    return location
+
+
+async def create_location(
+    session: AsyncSession, cache: Cache, access: BusinessAccess, data: LocationIn
+) -> Location:
+    """Add a location (owner); its zone defaults to the business's."""
+    access.require_full()
+    location = await LocationRepository(session, access.business_id).add(
+        Location(
+            name=data.name,
+            address=data.address,
+            timezone=data.timezone or access.business.timezone,
+            phone=data.phone,
+        )
+    )
+    await record(
+        session,
+        actor=access.actor,
+        business_id=access.business_id,
+        action="create",
+        entity_type=ENTITY_LOCATION,
+        entity_id=location.id,
+        after=snapshot(location),
+    )
+    catalog_changed(session, cache)
+    return location
+
+
+async def update_location(
+    session: AsyncSession,
+    cache: Cache,
+    access: BusinessAccess,
+    location_id: uuid.UUID,
+    data: LocationUpdateIn,
+) -> Location:
+    """Change a location: the owner any, a manager only the locations given to them."""
+    location = await _visible_location(session, access, location_id)
+    access.require_manager(location.id)
+    before = snapshot(location)
+    sent = data.model_fields_set
+    for name in ("name", "address", "timezone"):
+        if name in sent:
+            setattr(location, name, _required(getattr(data, name), name))
+    if "phone" in sent:
+        location.phone = data.phone
+    if snapshot(location) != before:
+        location.updated_at = utcnow()
+        await session.flush()
+        await record(
+            session,
+            actor=access.actor,
+            business_id=access.business_id,
+            action="update",
+            entity_type=ENTITY_LOCATION,
+            entity_id=location.id,
+            before=before,
+            after=snapshot(location),
+        )
+        catalog_changed(session, cache)
+    return location
+
+
+async def delete_location(
+    session: AsyncSession, cache: Cache, access: BusinessAccess, location_id: uuid.UUID
+) -> None:
+    """Close a location (owner). It is deactivated, not erased, so what happened there
+    keeps its place."""
+    access.require_full()
+    location = await _visible_location(session, access, location_id)
+    before = snapshot(location)
+    location.is_active = False
+    location.updated_at = utcnow()
+    await session.flush()
+    await record(
+        session,
+        actor=access.actor,
+        business_id=access.business_id,
+        action="delete",
+        entity_type=ENTITY_LOCATION,
+        entity_id=location.id,
+        before=before,
+        after=snapshot(location),
+    )
+    catalog_changed(session, cache)
+
+
+# --- API keys and the audit log: the owner's (a person's) business -------------
+
+
+def _require_owner_in_person(access: BusinessAccess) -> None:
+    """The owner or a super admin, signed in: an API key cannot mint more keys or
+    read who did what."""
+    if access.actor.api_key is not None:
+        raise InsufficientPermissions("This needs the business owner, not an API key")
+    access.require_full()
+
+
+async def create_api_key(
+    session: AsyncSession, access: BusinessAccess, name: str
+) -> tuple[ApiKey, str]:
+    """A new key acting for this business; the plain key is returned once."""
+    _require_owner_in_person(access)
+    key, plain = await auth_service.create_api_key(
+        session, name, access.actor.user_id, business_id=access.business_id
+    )
+    await record(
+        session,
+        actor=access.actor,
+        business_id=access.business_id,
+        action="create",
+        entity_type=ENTITY_API_KEY,
+        entity_id=key.id,
+        after=snapshot(key),
+    )
+    return key, plain
+
+
+async def list_api_keys(session: AsyncSession, access: BusinessAccess) -> list[ApiKey]:
+    _require_owner_in_person(access)
+    return await ApiKeyRepository(session, access.business_id).live()
+
+
+async def revoke_api_key(session: AsyncSession, access: BusinessAccess, key_id: uuid.UUID) -> None:
+    """Revoke a key at once: the next request with it is refused."""
+    _require_owner_in_person(access)
+    key = await ApiKeyRepository(session, access.business_id).get_live(key_id)
+    if key is None:
+        raise NotFound("API key not found")
+    before = snapshot(key)
+    key.revoked_at = utcnow()
+    await session.flush()
+    await record(
+        session,
+        actor=access.actor,
+        business_id=access.business_id,
+        action="revoke",
+        entity_type=ENTITY_API_KEY,
+        entity_id=key.id,
+        before=before,
+        after=snapshot(key),
+    )
+
+
+async def audit_log(
+    session: AsyncSession, access: BusinessAccess, page: PageRequest
+) -> tuple[list[AuditEntry], int]:
+    """The business's audit entries, newest first (owner or super admin)."""
+    _require_owner_in_person(access)
+    return await AuditRepository(session, access.business_id).page(page.offset, page.limit)

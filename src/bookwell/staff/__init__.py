@@ -1,0 +1,1 @@
+"""Staff of a business: masters, services and invitations."""

@@ -1,0 +1,191 @@
+"""HTTP routes of a business's staff: masters, services, and accepting an invitation."""
+
+from __future__ import annotations
+
+import uuid
+from enum import Enum
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from bookwell.auth.schemas import AuthOut, TokensOut, UserOut
+from bookwell.businesses.access import BusinessAccessDep
+from bookwell.deps import CacheDep, ClientDep, SessionDep, SettingsDep
+from bookwell.kit.openapi import error_responses
+from bookwell.kit.schemas import Envelope, MessageOut, ok
+from bookwell.staff import service
+from bookwell.staff.schemas import (
+    BusinessServiceCreateIn,
+    BusinessServiceOut,
+    BusinessServiceUpdateIn,
+    InvitationAcceptIn,
+    MasterCreateIn,
+    MasterOut,
+    MasterUpdateIn,
+)
+
+router = APIRouter()
+
+_TAGS: list[str | Enum] = ["staff"]
+MasterId = Annotated[uuid.UUID, Path(alias="masterId")]
+ServiceId = Annotated[uuid.UUID, Path(alias="serviceId")]
+
+_MASTERS = "/businesses/{businessId}/masters"
+_SERVICES = "/businesses/{businessId}/services"
+
+
+def _master_out(staff: service.StaffMaster) -> MasterOut:
+    return MasterOut.of(staff.master, staff.user, invitation_pending=staff.invitation_pending)
+
+
+@router.get(
+    _MASTERS,
+    tags=_TAGS,
+    summary="Masters of the business (a master sees only themselves)",
+    responses=error_responses(401, 404),
+)
+async def list_masters(access: BusinessAccessDep, session: SessionDep) -> Envelope[list[MasterOut]]:
+    return ok([_master_out(staff) for staff in await service.list_masters(session, access)])
+
+
+@router.post(
+    _MASTERS,
+    tags=_TAGS,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a master by email (owner, or a manager of the locations given)",
+    description=(
+        "A user with this email is linked as a master. Anyone else gets an account "
+        "without a password and an email with a link to `/accept-invitation?token=...`, "
+        "valid for 7 days (`invitationPending: true`)."
+    ),
+    responses=error_responses(400, 401, 403, 404, 409),
+)
+async def add_master(
+    body: MasterCreateIn,
+    access: BusinessAccessDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+) -> Envelope[MasterOut]:
+    access.require_manager()
+    return ok(_master_out(await service.add_master(session, settings, cache, access, body)))
+
+
+@router.put(
+    _MASTERS + "/{masterId}",
+    tags=_TAGS,
+    summary="Update a master (owner, or a manager of the master's locations)",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def update_master(
+    master_id: MasterId,
+    body: MasterUpdateIn,
+    access: BusinessAccessDep,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Envelope[MasterOut]:
+    access.require_manager()
+    return ok(_master_out(await service.update_master(session, cache, access, master_id, body)))
+
+
+@router.delete(
+    _MASTERS + "/{masterId}",
+    tags=_TAGS,
+    summary="Remove a master from the business (the user account stays)",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def remove_master(
+    master_id: MasterId, access: BusinessAccessDep, session: SessionDep, cache: CacheDep
+) -> Envelope[MessageOut]:
+    access.require_manager()
+    await service.remove_master(session, cache, access, master_id)
+    return ok(MessageOut(message="Master removed"))
+
+
+@router.get(
+    _SERVICES,
+    tags=_TAGS,
+    summary="Every service of the business, inactive ones too (staff only)",
+    responses=error_responses(401, 404),
+)
+async def list_services(
+    access: BusinessAccessDep, session: SessionDep
+) -> Envelope[list[BusinessServiceOut]]:
+    currency = access.business.currency
+    return ok(
+        [
+            BusinessServiceOut.with_masters(row, currency, master_ids)
+            for row, master_ids in await service.list_services(session, access)
+        ]
+    )
+
+
+@router.post(
+    _SERVICES,
+    tags=_TAGS,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a service (owner or manager); `price` in major units",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def create_service(
+    body: BusinessServiceCreateIn, access: BusinessAccessDep, session: SessionDep, cache: CacheDep
+) -> Envelope[BusinessServiceOut]:
+    access.require_manager()
+    row, master_ids = await service.create_service(session, cache, access, body)
+    return ok(BusinessServiceOut.with_masters(row, access.business.currency, master_ids))
+
+
+@router.put(
+    _SERVICES + "/{serviceId}",
+    tags=_TAGS,
+    summary="Update a service (owner or manager); only the fields given change",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def update_service(
+    service_id: ServiceId,
+    body: BusinessServiceUpdateIn,
+    access: BusinessAccessDep,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Envelope[BusinessServiceOut]:
+    access.require_manager()
+    row, master_ids = await service.update_service(session, cache, access, service_id, body)
+    return ok(BusinessServiceOut.with_masters(row, access.business.currency, master_ids))
+
+
+@router.delete(
+    _SERVICES + "/{serviceId}",
+    tags=_TAGS,
+    summary="Delete a service (owner or manager)",
+    responses=error_responses(401, 403, 404),
+)
+async def delete_service(
+    service_id: ServiceId, access: BusinessAccessDep, session: SessionDep, cache: CacheDep
+) -> Envelope[MessageOut]:
+    access.require_manager()
+    await service.delete_service(session, cache, access, service_id)
+    return ok(MessageOut(message="Service deleted"))
+
+
+@router.post(
+    "/auth/invitations/accept",
+    tags=["auth"],
+    summary="Accept a staff invitation: set a password and sign in",
+    description="The token comes from the invitation email; it works once, for 7 days.",
+    responses=error_responses(400, 429),
+)
+async def accept_invitation(
+    body: InvitationAcceptIn, session: SessionDep, settings: SettingsDep, client: ClientDep
+) -> Envelope[AuthOut]:
+    signed_in = await service.accept_invitation(session, settings, body, client)
+    tokens = signed_in.tokens
+    return ok(
+        AuthOut(
+            user=UserOut.of(signed_in.user),
+            tokens=TokensOut(
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                expires_in=tokens.expires_in,
+            ),
+        )
+    )
