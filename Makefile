@@ -18,7 +18,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(VENV)/.installed-run
 
+# SEED_DEMO=1 make run: fill in demo data first (skipped when it is already there).
 run: $(VENV)/.installed-run
+	@if [ "$(SEED_DEMO)" = 1 ]; then $(BIN)/bookwell seed-demo; fi
 	$(BIN)/bookwell serve
 
 migrate: $(VENV)/.installed-run

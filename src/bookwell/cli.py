@@ -1,4 +1,4 @@
-"""Command line: `bookwell serve | migrate | create-admin`."""
+"""Command line: `bookwell serve | migrate | create-admin | seed-demo`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from bookwell.config import ConfigError, Settings, load_settings
 from bookwell.db import Database
+from bookwell.demo import DEMO_PASSWORD, DemoOptions, DemoSummary, describe, seed_demo
 from bookwell.errors import DomainError
 from bookwell.logging import configure_logging
 from bookwell.migrations import run_migrations
@@ -94,6 +97,60 @@ def create_admin(
         console.print(f"[bold red]{_explain(exc)}[/]")
         raise typer.Exit(code=1) from None
     _report_admin(email, outcome)
+
+
+async def _seed_demo(settings: Settings, options: DemoOptions, progress: Progress) -> DemoSummary:
+    task = progress.add_task("Demo businesses", total=options.businesses + options.specialists)
+    database = Database(settings)
+    try:
+        async with database.session() as session:
+            return await seed_demo(
+                session, options, lambda done, total: progress.update(task, completed=done)
+            )
+    finally:
+        await database.dispose()
+
+
+_DEMO_DEFAULTS = DemoOptions()
+
+
+@app.command("seed-demo")
+def seed_demo_command(
+    businesses: Annotated[
+        int, typer.Option(min=0, help="Businesses with 2-3 locations, managers and masters")
+    ] = _DEMO_DEFAULTS.businesses,
+    specialists: Annotated[
+        int, typer.Option(min=0, help="Solo specialists (a one-person business each)")
+    ] = _DEMO_DEFAULTS.specialists,
+    services_per_master: Annotated[
+        int,
+        typer.Option(min=1, help="Services each master offers (capped by their trade's list)"),
+    ] = _DEMO_DEFAULTS.services_per_master,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data")] = (
+        _DEMO_DEFAULTS.seed
+    ),
+) -> None:
+    """Fill the database with demo businesses, specialists and services (en, ru, kk).
+
+    Skipped when demo accounts (emails ending in .demo) already exist."""
+    settings = _settings()
+    run_migrations(settings)
+    options = DemoOptions(businesses, specialists, services_per_master, seed)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        summary = asyncio.run(_seed_demo(settings, options, progress))
+    if summary.categories_added:
+        console.print(f"Added {summary.categories_added} missing categories.")
+    if summary.skipped:
+        console.print("Demo data is already there (accounts ending in .demo); left as it is.")
+        return
+    table = Table("created", "count", title=f"Demo data (seed {seed})")
+    for label, count in describe(summary):
+        table.add_row(label, str(count))
+    console.print(table)
+    for who, email in summary.logins:
+        console.print(f"  {who}: {email}")
+    console.print(f"Every demo account signs in with the password [bold]{DEMO_PASSWORD}[/].")
 
 
 @app.command()
