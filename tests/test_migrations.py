@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bookwell.config import Settings
 from bookwell.kit.clock import utcnow
-from bookwell.migrations import alembic_config, downgrade, run_migrations
+from bookwell.migrations import alembic_config, downgrade, include_name, run_migrations
 from bookwell.models import Base
 from tests.conftest import TEST_DATABASE_URL, run_in_thread, unavailable
 
@@ -104,7 +104,12 @@ def _current_revisions(settings: Settings) -> set[str]:
 def _differences(settings: Settings, metadata: MetaData) -> list[Any]:
     def compare(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": include_name,
+            },
         )
         return list(compare_metadata(context, metadata))
 

@@ -6,10 +6,25 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 from bookwell.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+# Search objects made by raw SQL in migration 20261121_0003 (FTS5 on SQLite, GIN
+# indexes on PostgreSQL); the models do not describe them.
+_SEARCH_TABLE_PREFIX = "services_fts"
+_SEARCH_INDEXES = frozenset({"ix_services_search_document", "ix_services_name_trgm"})
+
+
+def include_name(
+    name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
+) -> bool:
+    """Autogenerate and model comparison leave the search objects alone."""
+    if type_ == "table" and name is not None and name.startswith(_SEARCH_TABLE_PREFIX):
+        return False
+    return not (type_ == "index" and name in _SEARCH_INDEXES)
 
 
 def alembic_config(settings: Settings) -> Config:

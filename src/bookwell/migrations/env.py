@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bookwell.db import ensure_sqlite_folder
+from bookwell.migrations import include_name
 from bookwell.models import Base
 from bookwell.models.base import UTCDateTime
 
@@ -43,6 +44,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,412 @@
+"""Every query of the catalog: public search, categories, service details.
+
+A search row is one (service, master) pair: a service offered by three masters is
+three rows, each with its own specialist. Visible means: active service of an active
+business, offered by an active master (of the same business) whose user is active.
+A search costs two statements: one for the count and the facets, one for the page.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from babel.core import get_global
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    values,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.catalog.search import SearchDialect, TextMatch, search_dialect
+from bookwell.models import (
+    Business,
+    BusinessStatus,
+    Category,
+    Location,
+    Master,
+    Service,
+    User,
+    service_masters,
+)
+
+
+class SortBy(StrEnum):
+    RELEVANCE = "relevance"
+    RATING = "rating"
+    PRICE = "price"
+    REVIEWS = "reviews"
+
+
+# Prices are compared in 1/10_000 of a major unit so that currencies with 0, 2, 3 or 4
+# decimals (JPY, USD, KWD, CLF) compare in major units with integer arithmetic.
+PRICE_DIGITS = 4
+_DEFAULT_DIGITS = 2
+# The few currencies without 2 decimals, joined as a tiny VALUES table: one hash probe
+# per row, where a CASE over lists of codes cost more than the rest of the query.
+_currency_factors = (
+    values(
+        column("code", String(3)),
+        column("factor", Integer),
+        name="currency_factors",
+        literal_binds=True,
+    )
+    .data(
+        [
+            (code, 10 ** (PRICE_DIGITS - int(digits)))
+            for code, (digits, *_rest) in sorted(get_global("currency_fractions").items())
+            if code != "DEFAULT" and int(digits) != _DEFAULT_DIGITS
+        ]
+    )
+    .cte("currency_factors")
+)
+scaled_price = Service.price * func.coalesce(
+    _currency_factors.c.factor, 10 ** (PRICE_DIGITS - _DEFAULT_DIGITS)
+)
+
+# Lower ends (major units) of the price ranges reported with a search.
+PRICE_RANGE_STARTS = (0, 51, 101, 201, 501, 1001)
+
+
+def scaled(amount: Decimal, *, round_up: bool) -> int:
+    """A major-unit amount in the 1/10_000 units of scaled_price."""
+    value = amount.scaleb(PRICE_DIGITS)
+    return math.ceil(value) if round_up else math.floor(value)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchCriteria:
+    words: tuple[str, ...] = ()
+    category: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    min_rating: Decimal | None = None
+    location: str | None = None
+    # Lower-case weekday name ("monday"): the master must work that day.
+    works_on: str | None = None
+    specialties: tuple[str, ...] = ()
+    sort_by: SortBy = SortBy.RELEVANCE
+    descending: bool = True
+    # Match names despite typos (PostgreSQL) instead of exact words.
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialistRow:
+    master_id: uuid.UUID
+    business_name: str
+    first_name: str
+    last_name: str
+    avatar_url: str | None
+    rating: Decimal
+    total_reviews: int
+    is_verified: bool
+    auto_confirm: bool
+    description: str
+    specialties: list[str]
+    experience_years: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    service_id: uuid.UUID
+    name: str
+    description: str
+    price: int
+    currency: str
+    duration_minutes: int
+    category_id: str | None
+    specialist: SpecialistRow
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRangeCount:
+    start: int
+    end: int | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    total: int
+    hits: list[SearchHit]
+    categories: list[str]
+    price_ranges: list[PriceRangeCount]
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRow:
+    category: Category
+    service_count: int
+
+
+_SPECIALIST_COLUMNS = (
+    Master.id,
+    Business.name,
+    User.first_name,
+    User.last_name,
+    User.avatar_url,
+    Master.rating,
+    Master.total_reviews,
+    Master.is_verified,
+    func.coalesce(Master.auto_confirm, Business.auto_confirm),
+    Master.description,
+    Master.specialties,
+    Master.experience_years,
+)
+
+
+def _specialist(row: Sequence[Any]) -> SpecialistRow:
+    return SpecialistRow(
+        master_id=row[0],
+        business_name=row[1],
+        first_name=row[2],
+        last_name=row[3],
+        avatar_url=row[4],
+        rating=Decimal(row[5]),
+        total_reviews=row[6],
+        is_verified=bool(row[7]),
+        auto_confirm=bool(row[8]),
+        description=row[9],
+        specialties=list(row[10] or []),
+        experience_years=row[11],
+    )
+
+
+_SelectT = TypeVar("_SelectT", bound="Select[*tuple[Any, ...]]")
+
+
+def _visible_offers(statement: _SelectT, dialect: SearchDialect) -> _SelectT:
+    """Join services to their business, masters and the masters' users; keep what the
+    public may see. Service editing keeps a service's masters in its own business; a
+    second business check here would only mislead the planner's row estimates."""
+    return (
+        statement.select_from(Service)
+        .join(Business, Business.id == Service.business_id)
+        .join(service_masters, service_masters.c.service_id == Service.id)
+        .join(Master, Master.id == service_masters.c.master_id)
+        .join(User, User.id == Master.user_id)
+        .where(
+            dialect.usually(Service.is_active),
+            dialect.usually(Business.status == BusinessStatus.ACTIVE),
+            dialect.usually(Master.is_active),
+            dialect.usually(User.is_active),
+        )
+    )
+
+
+def _priced(statement: _SelectT) -> _SelectT:
+    """Make `scaled_price` usable in the statement."""
+    return statement.outerjoin(_currency_factors, _currency_factors.c.code == Business.currency)
+
+
+class CatalogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect: SearchDialect = search_dialect(session.get_bind().dialect.name)
+
+    def _offers(self, statement: _SelectT) -> _SelectT:
+        return _visible_offers(statement, self.dialect)
+
+    # --- search ----------------------------------------------------------------
+
+    def _text_match(self, criteria: SearchCriteria) -> TextMatch | None:
+        if not criteria.words:
+            return None
+        if criteria.fuzzy:
+            return self.dialect.similar(" ".join(criteria.words))
+        return self.dialect.words(criteria.words)
+
+    def _conditions(
+        self, criteria: SearchCriteria, text: TextMatch | None
+    ) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if text is not None:
+            conditions.append(text.condition)
+        if criteria.category is not None:
+            conditions.append(Service.category_id == criteria.category)
+        if criteria.min_price is not None:
+            conditions.append(scaled_price >= scaled(criteria.min_price, round_up=True))
+        if criteria.max_price is not None:
+            conditions.append(scaled_price <= scaled(criteria.max_price, round_up=False))
+        if criteria.min_rating is not None:
+            conditions.append(Master.rating >= criteria.min_rating)
+        if criteria.location:
+            needle = criteria.location.lower()
+            conditions.append(
+                select(Location.id)
+                .where(
+                    Location.business_id == Business.id,
+                    Location.is_active,
+                    or_(
+                        self.dialect.lower(Location.name).contains(needle, autoescape=True),
+                        self.dialect.lower(Location.address).contains(needle, autoescape=True),
+                    ),
+                )
+                .exists()
+            )
+        if criteria.works_on is not None:
+            conditions.append(self.dialect.has_hours_on(Master.working_hours, criteria.works_on))
+        if criteria.specialties:
+            conditions.append(self.dialect.has_any(Master.specialties, criteria.specialties))
+        return conditions
+
+    def _order(self, criteria: SearchCriteria, text: TextMatch | None) -> list[Any]:
+        rating = Master.rating.desc() if criteria.descending else Master.rating.asc()
+        reviews = Master.total_reviews.desc() if criteria.descending else Master.total_reviews.asc()
+        price = scaled_price.desc() if criteria.descending else scaled_price.asc()
+        relevance = [text.rank] if text is not None else []
+        orders: dict[SortBy, list[Any]] = {
+            SortBy.RELEVANCE: [*relevance, Master.rating.desc(), Master.total_reviews.desc()],
+            SortBy.RATING: [rating, Master.total_reviews.desc(), *relevance],
+            SortBy.REVIEWS: [reviews, Master.rating.desc(), *relevance],
+            SortBy.PRICE: [price, *relevance, Master.rating.desc()],
+        }
+        by = orders[criteria.sort_by]
+        # Ties broken by the keys, so pages never overlap or skip a row.
+        return [*by, Service.id, Master.id]
+
+    async def search(self, criteria: SearchCriteria, offset: int, limit: int) -> SearchPage:
+        """One page of (service, master) rows, the total, and the facets of all rows."""
+        text = self._text_match(criteria)
+        if criteria.words and text is None:
+            # Typo tolerance asked of a database without it: nothing matches.
+            return SearchPage(total=0, hits=[], categories=[], price_ranges=[])
+        conditions = self._conditions(criteria, text)
+
+        range_of = case(
+            *[
+                (scaled_price < scaled(Decimal(start), round_up=True), index)
+                for index, start in enumerate(PRICE_RANGE_STARTS[1:])
+            ],
+            else_=len(PRICE_RANGE_STARTS) - 1,
+        )
+        facets = (
+            _priced(
+                self._offers(select(Service.category_id.label("category"), range_of.label("range")))
+            )
+            .where(*conditions)
+            .subquery()
+        )
+        counted = await self.session.execute(
+            select(facets.c.category, facets.c.range, func.count()).group_by(
+                facets.c.category, facets.c.range
+            )
+        )
+        total = 0
+        categories: set[str] = set()
+        per_range = [0] * len(PRICE_RANGE_STARTS)
+        for category, range_index, count in counted:
+            total += count
+            per_range[range_index] += count
+            if category is not None:
+                categories.add(category)
+
+        hits: list[SearchHit] = []
+        if total > offset:
+            statement = (
+                _priced(
+                    self._offers(
+                        select(
+                            Service.id,
+                            Service.name,
+                            Service.description,
+                            Service.price,
+                            Business.currency,
+                            Service.duration_minutes,
+                            Service.category_id,
+                            *_SPECIALIST_COLUMNS,
+                        )
+                    )
+                )
+                .where(*conditions)
+                .order_by(*self._order(criteria, text))
+                .offset(offset)
+                .limit(limit)
+            )
+            for row in await self.session.execute(statement):
+                hits.append(
+                    SearchHit(
+                        service_id=row[0],
+                        name=row[1],
+                        description=row[2],
+                        price=row[3],
+                        currency=row[4],
+                        duration_minutes=row[5],
+                        category_id=row[6],
+                        specialist=_specialist(row[7:]),
+                    )
+                )
+
+        ranges = [
+            PriceRangeCount(
+                start=start,
+                end=PRICE_RANGE_STARTS[i + 1] - 1 if i + 1 < len(PRICE_RANGE_STARTS) else None,
+                count=per_range[i],
+            )
+            for i, start in enumerate(PRICE_RANGE_STARTS)
+            if per_range[i]
+        ]
+        return SearchPage(
+            total=total, hits=hits, categories=sorted(categories), price_ranges=ranges
+        )
+
+    # --- categories --------------------------------------------------------------
+
+    async def categories_with_counts(self) -> list[CategoryRow]:
+        """Every category with the number of distinct services a search can show."""
+        visible = (
+            self._offers(select(Service.category_id, Service.id))
+            .where(Service.category_id.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        counts = (
+            select(visible.c.category_id, func.count().label("services"))
+            .group_by(visible.c.category_id)
+            .subquery()
+        )
+        result = await self.session.execute(
+            select(Category, func.coalesce(counts.c.services, 0))
+            .outerjoin(counts, counts.c.category_id == Category.id)
+            .order_by(Category.sort_order, Category.id)
+        )
+        return [CategoryRow(category, int(count)) for category, count in result]
+
+    # --- details -----------------------------------------------------------------
+
+    async def visible_service(self, service_id: uuid.UUID) -> tuple[Service, str] | None:
+        """An active service of an active business, with the business currency."""
+        result = await self.session.execute(
+            select(Service, Business.currency)
+            .join(Business, Business.id == Service.business_id)
+            .where(
+                Service.id == service_id,
+                Service.is_active,
+                Business.status == BusinessStatus.ACTIVE,
+            )
+        )
+        row = result.first()
+        return (row[0], row[1]) if row is not None else None
+
+    async def masters_of(self, service_id: uuid.UUID) -> list[SpecialistRow]:
+        """The service's visible masters, the longest-serving first."""
+        result = await self.session.execute(
+            self._offers(select(*_SPECIALIST_COLUMNS))
+            .where(Service.id == service_id)
+            .order_by(Master.created_at, Master.id)
+        )
+        return [_specialist(row) for row in result]
