@@ -333,7 +333,7 @@ async def capture_statements(url: str) -> list[Statements]:
     captured: Statements = []
 
     def record(_c: Any, _cur: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "services" in statement:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and "services" in statement:
             captured.append((statement, tuple(parameters)))
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", record)

@@ -4,6 +4,9 @@ A search row is one (service, master) pair: a service offered by three masters i
 three rows, each with its own specialist. Visible means: active service of an active
 business, offered by an active master (of the same business) whose user is active.
 A search costs two statements: one for the count and the facets, one for the page.
+Both read the search projection `SearchOffer` (the visible pairs with their category,
+comparable price, rating and reviews, kept by triggers) and join `services` only for
+the text match; the page joins the detail tables for its own rows alone.
 """
 
 from __future__ import annotations
@@ -16,19 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from babel.core import get_global
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    String,
-    case,
-    column,
-    func,
-    or_,
-    select,
-    values,
-)
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.catalog.search import SearchDialect, TextMatch, search_dialect
@@ -38,6 +29,7 @@ from bookwell.models import (
     Category,
     Location,
     Master,
+    SearchOffer,
     Service,
     User,
     service_masters,
@@ -51,38 +43,16 @@ class SortBy(StrEnum):
     REVIEWS = "reviews"
 
 
-# Prices are compared in 1/10_000 of a major unit so that currencies with 0, 2, 3 or 4
-# decimals (JPY, USD, KWD, CLF) compare in major units with integer arithmetic.
+# Prices are compared in 1/10_000 of a major unit (SearchOffer.price_scaled) so that
+# currencies with 0, 2, 3 or 4 decimals (JPY, USD, KWD, CLF) compare in major units.
 PRICE_DIGITS = 4
-_DEFAULT_DIGITS = 2
-# The few currencies without 2 decimals, joined as a tiny VALUES table: one hash probe
-# per row, where a CASE over lists of codes cost more than the rest of the query.
-_currency_factors = (
-    values(
-        column("code", String(3)),
-        column("factor", Integer),
-        name="currency_factors",
-        literal_binds=True,
-    )
-    .data(
-        [
-            (code, 10 ** (PRICE_DIGITS - int(digits)))
-            for code, (digits, *_rest) in sorted(get_global("currency_fractions").items())
-            if code != "DEFAULT" and int(digits) != _DEFAULT_DIGITS
-        ]
-    )
-    .cte("currency_factors")
-)
-scaled_price = Service.price * func.coalesce(
-    _currency_factors.c.factor, 10 ** (PRICE_DIGITS - _DEFAULT_DIGITS)
-)
 
 # Lower ends (major units) of the price ranges reported with a search.
 PRICE_RANGE_STARTS = (0, 51, 101, 201, 501, 1001)
 
 
 def scaled(amount: Decimal, *, round_up: bool) -> int:
-    """A major-unit amount in the 1/10_000 units of scaled_price."""
+    """A major-unit amount in the 1/10_000 units of SearchOffer.price_scaled."""
     value = amount.scaleb(PRICE_DIGITS)
     return math.ceil(value) if round_up else math.floor(value)
 
@@ -208,11 +178,6 @@ def _visible_offers(statement: _SelectT, dialect: SearchDialect) -> _SelectT:
     )
 
 
-def _priced(statement: _SelectT) -> _SelectT:
-    """Make `scaled_price` usable in the statement."""
-    return statement.outerjoin(_currency_factors, _currency_factors.c.code == Business.currency)
-
-
 class CatalogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -233,23 +198,26 @@ class CatalogRepository:
     def _conditions(
         self, criteria: SearchCriteria, text: TextMatch | None
     ) -> list[ColumnElement[bool]]:
+        """Conditions on SearchOffer (and on Service for the text)."""
         conditions: list[ColumnElement[bool]] = []
         if text is not None:
             conditions.append(text.condition)
         if criteria.category is not None:
-            conditions.append(Service.category_id == criteria.category)
+            conditions.append(SearchOffer.category_id == criteria.category)
         if criteria.min_price is not None:
-            conditions.append(scaled_price >= scaled(criteria.min_price, round_up=True))
+            bound = scaled(criteria.min_price, round_up=True)
+            conditions.append(SearchOffer.price_scaled >= bound)
         if criteria.max_price is not None:
-            conditions.append(scaled_price <= scaled(criteria.max_price, round_up=False))
+            bound = scaled(criteria.max_price, round_up=False)
+            conditions.append(SearchOffer.price_scaled <= bound)
         if criteria.min_rating is not None:
-            conditions.append(Master.rating >= criteria.min_rating)
+            conditions.append(SearchOffer.rating >= criteria.min_rating)
         if criteria.location:
             needle = criteria.location.lower()
             conditions.append(
                 select(Location.id)
                 .where(
-                    Location.business_id == Business.id,
+                    Location.business_id == SearchOffer.business_id,
                     Location.is_active,
                     or_(
                         self.dialect.lower(Location.name).contains(needle, autoescape=True),
@@ -258,52 +226,63 @@ class CatalogRepository:
                 )
                 .exists()
             )
+        masters: list[ColumnElement[bool]] = []
         if criteria.works_on is not None:
-            conditions.append(self.dialect.has_hours_on(Master.working_hours, criteria.works_on))
+            masters.append(self.dialect.has_hours_on(Master.working_hours, criteria.works_on))
         if criteria.specialties:
-            conditions.append(self.dialect.has_any(Master.specialties, criteria.specialties))
+            masters.append(self.dialect.has_any(Master.specialties, criteria.specialties))
+        if masters:
+            conditions.append(SearchOffer.master_id.in_(select(Master.id).where(*masters)))
         return conditions
 
-    def _order(self, criteria: SearchCriteria, text: TextMatch | None) -> list[Any]:
-        rating = Master.rating.desc() if criteria.descending else Master.rating.asc()
-        reviews = Master.total_reviews.desc() if criteria.descending else Master.total_reviews.asc()
-        price = scaled_price.desc() if criteria.descending else scaled_price.asc()
-        relevance = [text.rank] if text is not None else []
-        orders: dict[SortBy, list[Any]] = {
-            SortBy.RELEVANCE: [*relevance, Master.rating.desc(), Master.total_reviews.desc()],
-            SortBy.RATING: [rating, Master.total_reviews.desc(), *relevance],
-            SortBy.REVIEWS: [reviews, Master.rating.desc(), *relevance],
-            SortBy.PRICE: [price, *relevance, Master.rating.desc()],
+    def _order(
+        self, criteria: SearchCriteria, text: TextMatch | None
+    ) -> list[tuple[SQLColumnExpression[Any], bool]]:
+        """The sort keys of a search, each with True for descending."""
+        way = criteria.descending
+        relevance = [(text.rank, False)] if text is not None else []
+        rating = (SearchOffer.rating, True)
+        reviews = (SearchOffer.total_reviews, True)
+        orders: dict[SortBy, list[tuple[SQLColumnExpression[Any], bool]]] = {
+            SortBy.RELEVANCE: [*relevance, rating, reviews],
+            SortBy.RATING: [(SearchOffer.rating, way), reviews, *relevance],
+            SortBy.REVIEWS: [(SearchOffer.total_reviews, way), rating, *relevance],
+            SortBy.PRICE: [(SearchOffer.price_scaled, way), *relevance, rating],
         }
         by = orders[criteria.sort_by]
         # Ties broken by the keys, so pages never overlap or skip a row.
-        return [*by, Service.id, Master.id]
+        return [*by, (SearchOffer.service_id, False), (SearchOffer.master_id, False)]
 
     async def search(self, criteria: SearchCriteria, offset: int, limit: int) -> SearchPage:
-        """One page of (service, master) rows, the total, and the facets of all rows."""
+        """One page of (service, master) rows, the total, and the facets of all rows.
+
+        Both statements read the search projection (joined to services only for the
+        text); the page joins the detail tables for its `limit` rows alone.
+        """
         text = self._text_match(criteria)
         if criteria.words and text is None:
             # Typo tolerance asked of a database without it: nothing matches.
             return SearchPage(total=0, hits=[], categories=[], price_ranges=[])
         conditions = self._conditions(criteria, text)
 
+        def matching(*columns: SQLColumnExpression[Any]) -> Select[Any]:
+            statement = select(*columns).select_from(SearchOffer)
+            if text is not None:
+                statement = statement.join(Service, Service.id == SearchOffer.service_id)
+            return statement.where(*conditions)
+
         range_of = case(
             *[
-                (scaled_price < scaled(Decimal(start), round_up=True), index)
+                (SearchOffer.price_scaled < scaled(Decimal(start), round_up=True), index)
                 for index, start in enumerate(PRICE_RANGE_STARTS[1:])
             ],
             else_=len(PRICE_RANGE_STARTS) - 1,
         )
-        facets = (
-            _priced(
-                self._offers(select(Service.category_id.label("category"), range_of.label("range")))
-            )
-            .where(*conditions)
-            .subquery()
-        )
+        facets = matching(SearchOffer.category_id.label("category"), range_of.label("range"))
+        grouped = facets.subquery()
         counted = await self.session.execute(
-            select(facets.c.category, facets.c.range, func.count()).group_by(
-                facets.c.category, facets.c.range
+            select(grouped.c.category, grouped.c.range, func.count()).group_by(
+                grouped.c.category, grouped.c.range
             )
         )
         total = 0
@@ -317,25 +296,36 @@ class CatalogRepository:
 
         hits: list[SearchHit] = []
         if total > offset:
-            statement = (
-                _priced(
-                    self._offers(
-                        select(
-                            Service.id,
-                            Service.name,
-                            Service.description,
-                            Service.price,
-                            Business.currency,
-                            Service.duration_minutes,
-                            Service.category_id,
-                            *_SPECIALIST_COLUMNS,
-                        )
-                    )
+            keys = self._order(criteria, text)
+            page = (
+                matching(
+                    SearchOffer.service_id,
+                    SearchOffer.master_id,
+                    *(key.label(f"key{i}") for i, (key, _desc) in enumerate(keys)),
                 )
-                .where(*conditions)
-                .order_by(*self._order(criteria, text))
+                .order_by(*(key.desc() if desc else key.asc() for key, desc in keys))
                 .offset(offset)
                 .limit(limit)
+                .subquery("page")
+            )
+            outer_keys = [(page.c[f"key{i}"], desc) for i, (_key, desc) in enumerate(keys)]
+            statement = (
+                select(
+                    Service.id,
+                    Service.name,
+                    Service.description,
+                    Service.price,
+                    Business.currency,
+                    Service.duration_minutes,
+                    Service.category_id,
+                    *_SPECIALIST_COLUMNS,
+                )
+                .select_from(page)
+                .join(Service, Service.id == page.c.service_id)
+                .join(Business, Business.id == Service.business_id)
+                .join(Master, Master.id == page.c.master_id)
+                .join(User, User.id == Master.user_id)
+                .order_by(*(key.desc() if desc else key.asc() for key, desc in outer_keys))
             )
             for row in await self.session.execute(statement):
                 hits.append(

@@ -14,6 +14,7 @@ from bookwell.models.businesses import (
 from bookwell.models.catalog import Category, Service, service_masters
 from bookwell.models.masters import Master, master_locations
 from bookwell.models.messages import Channel, DeliveryStatus, Invitation, OutboxMessage
+from bookwell.models.search import SearchOffer
 from bookwell.models.users import User, UserType
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "RefreshToken",
+    "SearchOffer",
     "Service",
     "User",
     "UserType",
