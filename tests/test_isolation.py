@@ -53,7 +53,8 @@ class Row:
     manager: int
     master: int
     key: int | None = None
-    body: Callable[[], dict[str, Any]] | None = None
+    # Built per call, from the world (for ids of A's rows the body must name).
+    body: Callable[[World], dict[str, Any]] | None = None
 
     def expected(self, actor: str) -> int:
         return {
@@ -73,38 +74,57 @@ READ = Row(200, 200, 200)
 B = "/businesses/{businessId}"
 ROUTES: dict[tuple[str, str], Row] = {
     ("GET", B): READ,
-    ("PUT", B): Row(200, 403, 403, body=lambda: {"description": "Set by the matrix"}),
+    ("PUT", B): Row(200, 403, 403, body=lambda _: {"description": "Set by the matrix"}),
     ("GET", B + "/locations"): READ,
-    ("POST", B + "/locations"): Row(201, 403, 403, body=lambda: {"name": "Matrix branch"}),
+    ("POST", B + "/locations"): Row(201, 403, 403, body=lambda _: {"name": "Matrix branch"}),
     # The target location is not the manager's.
-    ("PUT", B + "/locations/{locationId}"): Row(200, 403, 403, body=lambda: {"address": "9 Rd"}),
+    ("PUT", B + "/locations/{locationId}"): Row(200, 403, 403, body=lambda _: {"address": "9 Rd"}),
     ("DELETE", B + "/locations/{locationId}"): Row(200, 403, 403),
     # A person's business: an API key neither mints keys nor reads the audit log.
     ("GET", B + "/api-keys"): Row(200, 403, 403, key=403),
-    ("POST", B + "/api-keys"): Row(201, 403, 403, key=403, body=lambda: {"name": "Matrix"}),
+    ("POST", B + "/api-keys"): Row(201, 403, 403, key=403, body=lambda _: {"name": "Matrix"}),
     ("DELETE", B + "/api-keys/{keyId}"): Row(200, 403, 403, key=403),
     ("GET", B + "/audit-log"): Row(200, 403, 403, key=403),
     ("GET", B + "/masters"): READ,
     (
         "POST",
         B + "/masters",
-    ): Row(201, 201, 403, body=lambda: {**_fresh_email(), "firstName": "Mat", "lastName": "Rix"}),
+    ): Row(201, 201, 403, body=lambda _: {**_fresh_email(), "firstName": "Mat", "lastName": "Rix"}),
     # The target master works at a location that is not the manager's.
-    ("PUT", B + "/masters/{masterId}"): Row(200, 403, 403, body=lambda: {"description": "x"}),
+    ("PUT", B + "/masters/{masterId}"): Row(200, 403, 403, body=lambda _: {"description": "x"}),
     ("DELETE", B + "/masters/{masterId}"): Row(200, 403, 403),
+    ("GET", B + "/managers"): Row(200, 200, 403),
+    ("POST", B + "/managers"): Row(
+        201,
+        403,
+        403,
+        body=lambda world: {
+            **_fresh_email(),
+            "firstName": "Man",
+            "lastName": "Ager",
+            "locationIds": [world.main_location],
+        },
+    ),
+    (
+        "PUT",
+        B + "/managers/{membershipId}",
+    ): Row(200, 403, 403, body=lambda world: {"locationIds": [world.main_location]}),
+    ("DELETE", B + "/managers/{membershipId}"): Row(200, 403, 403),
     ("GET", B + "/services"): READ,
     (
         "POST",
         B + "/services",
-    ): Row(201, 201, 403, body=lambda: {"name": "Matrix cut", "duration": 30, "price": 10}),
-    ("PUT", B + "/services/{serviceId}"): Row(200, 200, 403, body=lambda: {"name": "Renamed"}),
+    ): Row(201, 201, 403, body=lambda _: {"name": "Matrix cut", "duration": 30, "price": 10}),
+    ("PUT", B + "/services/{serviceId}"): Row(200, 200, 403, body=lambda _: {"name": "Renamed"}),
     ("DELETE", B + "/services/{serviceId}"): Row(200, 200, 403),
 }
 
 OWN_ROUTES = {
     (method, path)
     for method, path in ROUTES
-    if not path.endswith(("/masters", "/services", "{masterId}", "{serviceId}"))
+    if not path.endswith(
+        ("/masters", "/services", "/managers", "{masterId}", "{serviceId}", "{membershipId}")
+    )
 }
 
 
@@ -152,6 +172,19 @@ class World:
             return await add_master(self.app, self.a.id, user.id, [self.main_location])
         if name == "serviceId":
             return await add_service(self.app, self.a.id)
+        if name == "membershipId":
+            response = await self.client.post(
+                f"{PREFIX}/businesses/{self.a.id}/managers",
+                json={
+                    **_fresh_email(),
+                    "firstName": "Target",
+                    "lastName": "Manager",
+                    "locationIds": [self.main_location],
+                },
+                headers=self.a.owner.headers,
+            )
+            assert response.status_code == 201, response.text
+            return str(response.json()["data"]["id"])
         raise AssertionError(
             f"test_isolation: no factory for the path parameter {{{name}}}; add one to World.target"
         )
@@ -245,7 +278,7 @@ async def test_every_business_route_against_every_actor(
     for method, template in routes:
         row = ROUTES.get((method, template))
         for actor in OUTSIDERS:
-            body = row.body() if row and row.body else {}
+            body = row.body(world) if row and row.body else {}
             response, targets = await _call(world, method, template, actor, body)
             label = f"{method} {template} as {actor}"
             _check(problems, label, response, 401 if actor == "anonymous" else 404)
@@ -255,7 +288,7 @@ async def test_every_business_route_against_every_actor(
         if row is None:
             continue
         for actor in INSIDERS:
-            body = row.body() if row.body else None
+            body = row.body(world) if row.body else None
             response, _ = await _call(world, method, template, actor, body)
             label = f"{method} {template} as {actor}"
             _check(problems, label, response, row.expected(actor))

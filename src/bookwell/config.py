@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     public_url: str | None = None
+    # Where the web app is served: the base of links in emails (accept an invitation).
+    web_app_url: str | None = None
     data_dir: Path = Path("./var")
 
     database_url: str | None = None
@@ -197,6 +199,13 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as file:
             file.write(secret)
         return secret
+
+    @property
+    def web_app_base(self) -> str:
+        """The web app's address without a trailing slash: WEB_APP_URL, else
+        PUBLIC_URL, else this server's http://HOST:PORT."""
+        base = self.web_app_url or self.public_url or f"http://{self.host}:{self.port}"
+        return base.rstrip("/")
 
     @property
     def uploads_dir(self) -> Path:

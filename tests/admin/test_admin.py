@@ -89,19 +89,47 @@ async def test_rejection_needs_a_reason_that_the_owner_sees(
 
 
 @pytest.mark.parametrize(
-    ("path", "from_status"),
+    ("path", "from_status", "message"),
     [
-        ("approve", "active"),
-        ("reject", "active"),
-        ("reactivate", "active"),
-        ("suspend", "pending"),
-        ("reactivate", "pending"),
-        ("suspend", "suspended"),
-        ("approve", "suspended"),
+        (
+            "approve",
+            "active",
+            "An active business cannot be approved; only pending or rejected businesses can be",
+        ),
+        (
+            "reject",
+            "active",
+            "An active business cannot be rejected; only pending businesses can be",
+        ),
+        (
+            "reactivate",
+            "active",
+            "An active business cannot be reactivated; only suspended businesses can be",
+        ),
+        (
+            "suspend",
+            "pending",
+            "A pending business cannot be suspended; only active businesses can be",
+        ),
+        (
+            "reactivate",
+            "pending",
+            "A pending business cannot be reactivated; only suspended businesses can be",
+        ),
+        (
+            "suspend",
+            "suspended",
+            "A suspended business cannot be suspended; only active businesses can be",
+        ),
+        (
+            "approve",
+            "suspended",
+            "A suspended business cannot be approved; only pending or rejected businesses can be",
+        ),
     ],
 )
 async def test_illegal_transitions_are_422(
-    app: FastAPI, client: httpx.AsyncClient, path: str, from_status: str
+    app: FastAPI, client: httpx.AsyncClient, path: str, from_status: str, message: str
 ) -> None:
     admin = await admin_headers(app, client)
     owner = await register(client)
@@ -112,7 +140,7 @@ async def test_illegal_transitions_are_422(
     if from_status == "suspended":
         assert (await client.put(f"{url}/suspend", headers=admin)).status_code == 200
     response = await client.put(f"{url}/{path}", json={"reason": "because"}, headers=admin)
-    assert_error(response, 422, "BUSINESS_RULE_VIOLATION")
+    assert assert_error(response, 422, "BUSINESS_RULE_VIOLATION")["message"] == message
     status = (await client.get(f"/api/v1/businesses/{business['id']}", headers=admin)).json()
     assert status["data"]["status"] == from_status
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bookwell.businesses.service import RESERVED_SUBDOMAINS
+from bookwell.kit.subdomains import RESERVED_SUBDOMAINS
 from bookwell.models import BusinessRole
 from tests.businesses.factories import (
     active_business,
@@ -299,6 +299,47 @@ async def test_bad_updates_are_refused(
     assert fields_of(assert_error(response, 400, "VALIDATION_ERROR")) == {field}
     unchanged = await client.get(f"{URL}/{business['id']}", headers=owner.headers)
     assert unchanged.json()["data"]["status"] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (1_000_000_000, "is too large"),
+        (21_474_836.48, "is too large"),
+        (12.345, "has more than 2 decimals for USD"),
+        (-1, "must not be negative"),
+        (10_000_000_000, "is too large"),
+    ],
+)
+async def test_deposit_amounts_that_do_not_fit_are_400(
+    client: httpx.AsyncClient, amount: float, message: str
+) -> None:
+    # Minor units are stored in 32-bit INTEGER columns: 21,474,836.48 USD does not fit.
+    owner = await register(client)
+    body = business_body(currency="USD", depositAmount=amount)
+    created = await client.post(URL, json=body, headers=owner.headers)
+    error = assert_error(created, 400, "VALIDATION_ERROR")
+    assert [(d["field"], d["code"], d["message"]) for d in error["details"]] == [
+        ("depositAmount", "INVALID_AMOUNT", message)
+    ]
+    business = await create_business(client, owner.headers, currency="USD")
+    changed = await client.put(
+        f"{URL}/{business['id']}", json={"depositAmount": amount}, headers=owner.headers
+    )
+    error = assert_error(changed, 400, "VALIDATION_ERROR")
+    assert [(d["field"], d["code"], d["message"]) for d in error["details"]] == [
+        ("depositAmount", "INVALID_AMOUNT", message)
+    ]
+
+
+async def test_the_largest_deposit_that_fits_is_kept(client: httpx.AsyncClient) -> None:
+    owner = await register(client)
+    business = await create_business(client, owner.headers, currency="USD")
+    changed = await client.put(
+        f"{URL}/{business['id']}", json={"depositAmount": 21_474_836.47}, headers=owner.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["data"]["depositAmount"] == 21_474_836.47
 
 
 async def test_currency_change_keeps_the_deposit_and_locks_with_services(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from bookwell.db import Database
+from bookwell.models import User
 from bookwell.public.service import subdomain_of_host
 from tests.businesses.factories import (
     active_business,
@@ -89,6 +93,27 @@ async def test_active_business_page_services_and_masters(
             "locations": [centre["id"]],
         }
     ]
+
+
+async def test_masters_with_inactive_accounts_are_left_out_of_both_lists(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    tenant = await active_business(app, client)
+    ana = await register(client, firstName="Ana")
+    gone = await register(client, firstName="Gone")
+    ana_id = await add_master(app, tenant.id, ana.id)
+    gone_id = await add_master(app, tenant.id, gone.id)
+    await add_service(app, tenant.id, [ana_id, gone_id], name="Massage")
+    database: Database = app.state.db
+    async with database.session() as session:
+        await session.execute(
+            update(User).where(User.id == uuid.UUID(gone.id)).values(is_active=False)
+        )
+
+    services = (await client.get(f"{PUBLIC}/{tenant.subdomain}/services")).json()["data"]
+    masters = (await client.get(f"{PUBLIC}/{tenant.subdomain}/masters")).json()["data"]
+    assert [m["id"] for m in masters] == [ana_id]
+    assert [s["masters"] for s in services] == [[ana_id]]
 
 
 async def test_services_and_masters_of_another_business_never_show(

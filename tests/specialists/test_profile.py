@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bookwell.db import Database
 from bookwell.kit.cache import CATALOG, Cache
-from bookwell.models import AuditEntry, Business, Master, Membership
+from bookwell.models import AuditEntry, Business, Master, Membership, User, UserType
+from tests.businesses.factories import active_business, add_master
 from tests.factories import Account, assert_error, fields_of, register
 
 PROFILE = "/api/v1/specialists/profile"
@@ -186,27 +188,40 @@ async def test_base_rate_inside_pricing(client: httpx.AsyncClient) -> None:
     assert fields_of(error) == {"baseRate"}
 
 
-async def test_currency_change_keeps_the_numbers(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_currency_change_follows_the_business_rule(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     account = await specialist(client)
     await updated(client, account, {"baseRate": 150, "pricing": {"depositAmount": 10}})
+    # No services yet: the numbers are kept in the new currency.
+    profile = await updated(client, account, {"pricing": {"currency": "jpy"}})
+    assert profile["pricing"] == {"baseRate": 150, "currency": "JPY", "depositAmount": 10}
+    assert (await solo_business(app, account)).currency == "JPY"
+    # Back to USD: 12.5 fits; to JPY again it does not unless replaced in the same request.
+    await updated(client, account, {"pricing": {"currency": "USD", "baseRate": 12.5}})
+    error = await refused(client, account, {"pricing": {"currency": "JPY"}})
+    assert fields_of(error) == {"pricing.currency"}
+    assert error["details"][0]["code"] == "INVALID_AMOUNT"
+    assert "base rate" in error["details"][0]["message"]
+    replaced = await updated(client, account, {"pricing": {"currency": "JPY", "baseRate": 1500}})
+    assert replaced["pricing"]["baseRate"] == 1500
+
     service = await client.post(
         "/api/v1/specialists/services",
         json={"name": "Session", "duration": 60, "price": 150},
         headers=account.headers,
     )
     assert service.status_code == 201, service.text
-    profile = await updated(client, account, {"pricing": {"currency": "jpy"}})
-    assert profile["pricing"] == {"baseRate": 150, "currency": "JPY", "depositAmount": 10}
+    # With a service, the currency is fixed, exactly as for PUT /businesses/{businessId}.
+    locked = await client.put(
+        PROFILE, json={"pricing": {"currency": "EUR"}}, headers=account.headers
+    )
+    error = assert_error(locked, 422, "BUSINESS_RULE_VIOLATION")
+    assert [(d["field"], d["code"]) for d in error["details"]] == [("pricing.currency", "LOCKED")]
     assert (await solo_business(app, account)).currency == "JPY"
-    services = (await client.get("/api/v1/specialists/services", headers=account.headers)).json()
-    assert [(s["price"], s["currency"]) for s in services["data"]] == [(150, "JPY")]
-    # Back to USD: 12.5 fits; to JPY again it does not unless replaced in the same request.
-    await updated(client, account, {"pricing": {"currency": "USD", "baseRate": 12.5}})
-    error = await refused(client, account, {"pricing": {"currency": "JPY"}})
-    assert fields_of(error) == {"pricing.currency"}
-    assert "base rate" in error["details"][0]["message"]
-    replaced = await updated(client, account, {"pricing": {"currency": "JPY", "baseRate": 1500}})
-    assert replaced["pricing"]["baseRate"] == 1500
+    # Naming the current currency is no change and is accepted.
+    same = await updated(client, account, {"pricing": {"currency": "JPY"}})
+    assert same["pricing"]["currency"] == "JPY"
 
 
 @pytest.mark.parametrize(
@@ -262,7 +277,7 @@ async def test_bad_values_are_400_naming_the_field(
                     {"start": "12:30", "end": "17:00"},
                 ]
             },
-            ["friday", "overlap"],
+            ["friday: 09:00\u201313:00 overlaps 12:30\u201317:00"],
         ),
         ({"saturday": {"start": "09:00"}}, ["saturday"]),
         ({"sunday": "09:00-17:00"}, ["sunday"]),
@@ -295,3 +310,66 @@ async def test_a_refused_update_changes_nothing(client: httpx.AsyncClient) -> No
     await refused(client, account, {"businessName": "New name", "experience": 99})
     await refused(client, account, {"description": "Changed", "pricing": {"baseRate": 1.234}})
     assert (await client.get(PROFILE, headers=account.headers)).json()["data"] == before
+
+
+async def _make_specialist_type(app: FastAPI, account: Account) -> None:
+    """As the demo data has them: userType specialist, no one-person business."""
+    database: Database = app.state.db
+    async with database.session() as session:
+        await session.execute(
+            update(User)
+            .where(User.id == uuid.UUID(account.id))
+            .values(user_type=UserType.SPECIALIST)
+        )
+
+
+async def test_a_master_without_a_one_person_business_has_a_profile(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    first = await active_business(app, client, name="First Salon")
+    second = await active_business(app, client, name="Second Salon")
+    account = await register(client)
+    await _make_specialist_type(app, account)
+    oldest = await add_master(app, first.id, account.id, description="Colorist")
+    await add_master(app, second.id, account.id)
+
+    profile = await client.get(PROFILE, headers=account.headers)
+    assert profile.status_code == 200, profile.text
+    data = profile.json()["data"]
+    assert (data["id"], data["businessName"], data["description"]) == (
+        oldest,
+        "First Salon",
+        "Colorist",
+    )
+    hours = {"monday": {"start": "10:00", "end": "14:00"}}
+    changed = await updated(
+        client, account, {"description": "Cuts", "availability": {"workingHours": hours}}
+    )
+    assert (changed["id"], changed["description"]) == (oldest, "Cuts")
+    assert changed["availability"]["workingHours"] == hours
+    # The master's own hours change; the business keeps its opening hours.
+    business = await client.get(f"/api/v1/businesses/{first.id}", headers=first.owner.headers)
+    assert business.json()["data"]["openingHours"]["monday"] == {"start": "09:00", "end": "17:00"}
+    for body, field in (
+        ({"businessName": "Mine now"}, "businessName"),
+        ({"pricing": {"currency": "JPY"}}, "pricing.currency"),
+    ):
+        refused = await client.put(PROFILE, json=body, headers=account.headers)
+        error = assert_error(refused, 403, "INSUFFICIENT_PERMISSIONS")
+        assert fields_of(error) == {field}
+    business = await client.get(f"/api/v1/businesses/{first.id}", headers=first.owner.headers)
+    assert (business.json()["data"]["name"], business.json()["data"]["currency"]) == (
+        "First Salon",
+        "EUR",
+    )
+
+
+async def test_the_one_person_business_is_preferred(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    other = await active_business(app, client, name="Older Salon")
+    account = await specialist(client, firstName="Solo", lastName="Person")
+    # Older than the one-person business's master row, yet not the one shown.
+    await add_master(app, other.id, account.id, created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    data = (await client.get(PROFILE, headers=account.headers)).json()["data"]
+    assert data["businessName"] == "Solo Person"

@@ -110,6 +110,17 @@ async def test_business_waits_for_approval_when_configured(app_factory: AppFacto
         assert_error(public, 404, "RESOURCE_NOT_FOUND")
 
 
+async def test_a_name_that_slugs_to_a_reserved_word_gets_a_suffix(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # "Services" and "!" slug to `services`, a path word of the public pages.
+    account = await register(client, userType="specialist", firstName="Services", lastName="!")
+    business, _, _ = await _business_of(app, account.id)
+    assert business.subdomain == "services-2"
+    other = await register(client, userType="specialist", firstName="Services", lastName="Li")
+    assert (await _business_of(app, other.id))[0].subdomain == "services-li"
+
+
 async def test_failed_registration_leaves_no_business(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -137,4 +148,7 @@ def test_free_subdomain_takes_the_smallest_free_suffix() -> None:
     assert free_subdomain("anna", set()) == "anna"
     assert free_subdomain("anna", {"anna", "anna-2", "anna-4"}) == "anna-3"
     assert free_subdomain("admin", set()) == "admin-2"
+    # Every name business registration refuses is skipped, not only a few hosts.
+    assert free_subdomain("services", set()) == "services-2"
+    assert free_subdomain("master", {"master-2"}) == "master-3"
     assert len(free_subdomain("a" * 55, {"a" * 55})) <= 63

@@ -15,6 +15,7 @@ from bookwell.db import Database
 from bookwell.kit.clock import utcnow
 from bookwell.kit.secrets import hash_secret
 from bookwell.models import BusinessRole, Invitation, Master, Membership, User
+from tests.conftest import AppFactory, client_for
 from tests.factories import DEFAULT_PASSWORD, Account, assert_error, fields_of, register
 from tests.staff.factories import (
     Shop,
@@ -52,6 +53,30 @@ async def add(
 
 async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
     return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+@pytest.mark.parametrize(
+    ("settings", "link"),
+    [
+        (
+            {"web_app_url": "https://app.example.com/", "public_url": "https://api.example.com"},
+            "https://app.example.com/accept-invitation?token=",
+        ),
+        (
+            {"public_url": "https://api.example.com"},
+            "https://api.example.com/accept-invitation?token=",
+        ),
+    ],
+)
+async def test_the_invitation_link_points_at_the_web_app(
+    app_factory: AppFactory, settings: dict[str, Any], link: str
+) -> None:
+    app = await app_factory(**settings)
+    async with client_for(app) as client:
+        business = await shop(app, client)
+        master = await add(client, business, business.owner.headers)
+        [message] = await emails_to(app, master["email"])
+        assert link in message.body
 
 
 async def test_invite_accept_and_sign_in(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -132,6 +132,32 @@ async def test_price_decimals_follow_the_business_currency(
     assert accepted.json()["data"]["price"] == 3500
 
 
+async def test_a_price_too_large_for_the_column_is_400(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    business = await shop(app, client, currency="EUR")
+    for body in (service_body(price=1_000_000_000), service_body(price=21_474_836.48)):
+        refused = await client.post(
+            business.url("/services"), json=body, headers=business.owner.headers
+        )
+        error = assert_error(refused, 400, "VALIDATION_ERROR")
+        assert [(d["field"], d["code"], d["message"]) for d in error["details"]] == [
+            ("price", "INVALID_AMOUNT", "is too large")
+        ]
+    accepted = await client.post(
+        business.url("/services"),
+        json=service_body(price=21_474_836.47),
+        headers=business.owner.headers,
+    )
+    assert accepted.status_code == 201, accepted.text
+    too_large = await client.put(
+        business.url(f"/services/{accepted.json()['data']['id']}"),
+        json={"price": 100_000_000},
+        headers=business.owner.headers,
+    )
+    assert fields_of(assert_error(too_large, 400, "VALIDATION_ERROR")) == {"price"}
+
+
 async def test_roles(app: FastAPI, client: httpx.AsyncClient) -> None:
     business = await shop(app, client)
     created = await client.post(

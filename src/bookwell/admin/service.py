@@ -37,6 +37,14 @@ TRANSITIONS: dict[Decision, tuple[frozenset[BusinessStatus], BusinessStatus]] = 
     Decision.REACTIVATE: (frozenset({BusinessStatus.SUSPENDED}), BusinessStatus.ACTIVE),
 }
 
+# For the message of a refused decision: "A pending business cannot be suspended".
+PAST_TENSE: dict[Decision, str] = {
+    Decision.APPROVE: "approved",
+    Decision.REJECT: "rejected",
+    Decision.SUSPEND: "suspended",
+    Decision.REACTIVATE: "reactivated",
+}
+
 BOOKINGS_NOTE = "Booking statistics arrive with the bookings feature (a later issue)."
 
 
@@ -52,6 +60,19 @@ async def tenants(
 
 async def owners_of(session: AsyncSession, business_id: uuid.UUID) -> list[User]:
     return (await AdminRepository(session).owners([business_id])).get(business_id, [])
+
+
+def _refusal(
+    status: BusinessStatus, decision: Decision, allowed_from: frozenset[BusinessStatus]
+) -> str:
+    """Why a decision is refused, e.g. 'An active business cannot be approved; only
+    pending or rejected businesses can be'."""
+    article = "An" if status.value[0] in "aeiou" else "A"
+    allowed = " or ".join(sorted(s.value for s in allowed_from))
+    return (
+        f"{article} {status.value} business cannot be {PAST_TENSE[decision]}; "
+        f"only {allowed} businesses can be"
+    )
 
 
 async def decide(
@@ -70,10 +91,7 @@ async def decide(
         raise NotFound("Business not found")
     allowed_from, target = TRANSITIONS[decision]
     if business.status not in allowed_from:
-        raise BusinessRuleViolation(
-            f"A {business.status.value} business cannot be {decision.value}d "
-            f"(only {', '.join(sorted(s.value for s in allowed_from))})"
-        )
+        raise BusinessRuleViolation(_refusal(business.status, decision, allowed_from))
     before = snapshot(business)
     now = utcnow()
     business.status = target

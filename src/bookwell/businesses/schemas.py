@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, StringCon
 from bookwell.auth.schemas import TokensOut, UserOut
 from bookwell.kit.fields import Password, PersonName, PhoneNumber
 from bookwell.kit.hours import check_timezone, normalize_week, week_for_display
-from bookwell.kit.money import to_major
+from bookwell.kit.money import Amount, to_major
 from bookwell.kit.pagination import Pagination
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import ApiKey, AuditEntry, Business, Location
@@ -26,7 +26,6 @@ BusinessName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=5000)]
 # Checked by the service (format and reserved names, with a code per problem).
 Subdomain = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Money = Annotated[Decimal, Field(ge=0, le=Decimal(1_000_000_000))]
 NoticeHours = Annotated[int, Field(ge=0, le=24 * 365)]
 
 
@@ -48,7 +47,7 @@ class BusinessIn(RequestModel):
         None, description="Default: Monday-Friday 09:00-17:00 in the business's zone"
     )
     cancellation_notice_hours: NoticeHours = 24
-    deposit_amount: Money = Field(
+    deposit_amount: Amount = Field(
         Decimal(0), description="Default deposit per booking, in major units of the currency"
     )
     auto_confirm: bool = False
@@ -71,7 +70,7 @@ class BusinessUpdateIn(RequestModel):
     description: Description | None = None
     opening_hours: OpeningHours | None = None
     cancellation_notice_hours: NoticeHours | None = None
-    deposit_amount: Money | None = None
+    deposit_amount: Amount | None = None
     auto_confirm: bool | None = None
     contact_email: EmailStr | None = None
     contact_phone: PhoneNumber | None = None

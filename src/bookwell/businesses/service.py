@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.auth import service as auth_service
 from bookwell.auth.schemas import RegisterIn
+from bookwell.businesses.currency import StoredAmount, change_currency
 from bookwell.businesses.repository import (
     ApiKeyRepository,
     AuditRepository,
     BusinessRepository,
     LocationRepository,
     MembershipRepository,
-    ServiceRepository,
 )
 from bookwell.businesses.schemas import (
     BusinessIn,
@@ -29,7 +27,6 @@ from bookwell.businesses.schemas import (
 from bookwell.config import Settings
 from bookwell.deps import ClientInfo
 from bookwell.errors import (
-    BusinessRuleViolation,
     DuplicateResource,
     ErrorDetail,
     InsufficientPermissions,
@@ -39,8 +36,9 @@ from bookwell.errors import (
 from bookwell.kit.audit import record, snapshot
 from bookwell.kit.cache import Cache, catalog_changed
 from bookwell.kit.clock import utcnow
-from bookwell.kit.money import to_major, to_minor
+from bookwell.kit.money import minor_units
 from bookwell.kit.pagination import PageRequest
+from bookwell.kit.subdomains import check_subdomain
 from bookwell.kit.tenancy import Actor, BusinessAccess
 from bookwell.models import (
     ApiKey,
@@ -54,91 +52,9 @@ from bookwell.models import (
 )
 from bookwell.models.businesses import default_opening_hours
 
-# Names a tenant cannot take: platform hosts, and the words that follow
-# /public/business/ in Host-routed paths (/public/business/services ...).
-RESERVED_SUBDOMAINS = frozenset(
-    {
-        "www",
-        "api",
-        "admin",
-        "app",
-        "mail",
-        "smtp",
-        "imap",
-        "pop",
-        "ftp",
-        "static",
-        "assets",
-        "cdn",
-        "media",
-        "docs",
-        "blog",
-        "dev",
-        "staging",
-        "test",
-        "demo",
-        "public",
-        "business",
-        "businesses",
-        "services",
-        "masters",
-        "availability",
-        "booking",
-        "bookings",
-        "client",
-        "owner",
-        "manager",
-        "master",
-        "help",
-        "support",
-        "status",
-        "billing",
-        "payments",
-        "dashboard",
-        "account",
-        "accounts",
-        "login",
-        "auth",
-        "root",
-        "system",
-        "bookwell",
-    }
-)
-_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
-_SUBDOMAIN_CHARS = re.compile(r"^[a-z0-9-]+$")
-
 ENTITY_BUSINESS = "business"
 ENTITY_LOCATION = "location"
 ENTITY_API_KEY = "api_key"
-
-
-def check_subdomain(value: str) -> str:
-    """The subdomain as given, or ValidationFailed naming the problem. Uppercase is
-    refused rather than lowercased, so the owner sees the address they will get."""
-
-    def problem(message: str, code: str) -> ValidationFailed:
-        return ValidationFailed.on("subdomain", message, code)
-
-    if value != value.lower():
-        raise problem("must be lowercase", "INVALID_FORMAT")
-    if not 3 <= len(value) <= 63:
-        raise problem("must be 3 to 63 characters long", "INVALID_LENGTH")
-    if not _SUBDOMAIN_CHARS.match(value):
-        raise problem("may contain only letters a-z, digits and hyphens", "INVALID_FORMAT")
-    if not _SUBDOMAIN.match(value):
-        raise problem("must not start or end with a hyphen", "INVALID_FORMAT")
-    if "--" in value:
-        raise problem("must not contain two hyphens in a row", "INVALID_FORMAT")
-    if value in RESERVED_SUBDOMAINS:
-        raise problem("is reserved; choose another name", "RESERVED")
-    return value
-
-
-def _minor(amount: Decimal, currency: str) -> int:
-    try:
-        return to_minor(amount, currency)
-    except ValueError as exc:
-        raise ValidationFailed.on("depositAmount", str(exc), "INVALID") from None
 
 
 def _subdomain_taken() -> DuplicateResource:
@@ -219,7 +135,7 @@ async def create_business(
     businesses = BusinessRepository(session)
     if await businesses.subdomain_taken(subdomain):
         raise _subdomain_taken()
-    deposit = _minor(data.deposit_amount, data.currency)
+    deposit = minor_units(data.deposit_amount, data.currency, "depositAmount")
     owner, owner_signed_in = await _owner_account(session, settings, data, signed_in, client)
     business = Business(
         id=uuid.uuid4(),
@@ -268,22 +184,6 @@ def _required(value: Any, field_name: str) -> Any:
     return value
 
 
-async def _new_currency_deposit(
-    session: AsyncSession, business: Business, currency: str, deposit: Decimal | None
-) -> int:
-    """Minor units of the deposit in the new currency. Prices of services are kept in
-    minor units of the business currency, so the currency is fixed once it has any."""
-    if await ServiceRepository(session, business.id).count() > 0:
-        raise BusinessRuleViolation(
-            "The currency cannot change while the business has services priced in "
-            f"{business.currency}",
-            details=[ErrorDetail("currency", "is fixed once services exist", "LOCKED")],
-        )
-    if deposit is None:
-        deposit = Decimal(str(to_major(business.deposit_amount, business.currency)))
-    return _minor(deposit, currency)
-
-
 async def update_business(
     session: AsyncSession, cache: Cache, access: BusinessAccess, data: BusinessUpdateIn
 ) -> Business:
@@ -293,16 +193,17 @@ async def update_business(
     business = access.business
     sent = data.model_fields_set
     before = snapshot(business)
-    if "currency" in sent and _required(data.currency, "currency") != business.currency:
-        assert data.currency is not None
-        business.deposit_amount = await _new_currency_deposit(
-            session, business, data.currency, data.deposit_amount
+    deposit = _required(data.deposit_amount, "depositAmount") if "deposit_amount" in sent else None
+    if "currency" in sent:
+        await change_currency(
+            session,
+            business,
+            _required(data.currency, "currency"),
+            field="currency",
+            replaced=[StoredAmount.BUSINESS_DEPOSIT] if deposit is not None else [],
         )
-        business.currency = data.currency
-    elif "deposit_amount" in sent:
-        business.deposit_amount = _minor(
-            _required(data.deposit_amount, "depositAmount"), business.currency
-        )
+    if deposit is not None:
+        business.deposit_amount = minor_units(deposit, business.currency, "depositAmount")
     for name, alias in (
         ("name", "name"),
         ("timezone", "timezone"),

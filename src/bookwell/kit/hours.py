@@ -44,7 +44,10 @@ def normalize_week(raw: Any) -> dict[str, list[dict[str, str]]]:
         checked.sort(key=lambda i: _minutes(i["start"]))
         for earlier, later in itertools.pairwise(checked):
             if _minutes(later["start"]) < _minutes(earlier["end"]):
-                raise ValueError(f"{day}: intervals {earlier} and {later} overlap")
+                raise ValueError(
+                    f"{day}: {earlier['start']}–{earlier['end']} overlaps "
+                    f"{later['start']}–{later['end']}"
+                )
         if checked:
             week[day] = checked
     return week

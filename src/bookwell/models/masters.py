@@ -48,8 +48,9 @@ class Master(IdMixin, TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Same shape as Business.opening_hours.
     working_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Minor units of the business currency; None means "use the business default".
+    # Minor units of the business currency.
     base_rate: Mapped[int] = mapped_column(Integer, default=0)
+    # None means "use the business's default deposit".
     deposit_amount: Mapped[int | None] = mapped_column(Integer)
     auto_confirm: Mapped[bool | None] = mapped_column()
     # Aggregates kept by the reviews and bookings services.

@@ -52,7 +52,8 @@ class PublicMasterRepository(TenantRepository[Master]):
     async def active_master_ids(
         self, service_ids: list[uuid.UUID]
     ) -> dict[uuid.UUID, list[uuid.UUID]]:
-        """For each service, its active masters (of this business only)."""
+        """For each service, its active masters with active accounts (of this business
+        only): the same people the masters page lists."""
         if not service_ids:
             return {}
         rows = await self.session.execute(
@@ -60,10 +61,12 @@ class PublicMasterRepository(TenantRepository[Master]):
                 select(service_masters.c.service_id, Master.id)
                 .select_from(service_masters)
                 .join(Master, Master.id == service_masters.c.master_id)
+                .join(User, User.id == Master.user_id)
             )
             .where(
                 service_masters.c.service_id.in_(service_ids),
                 Master.is_active.is_(True),
+                User.is_active.is_(True),
             )
             .order_by(Master.created_at, Master.id)
         )

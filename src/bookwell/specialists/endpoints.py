@@ -32,10 +32,14 @@ def _profile_out(specialist: service.Specialist) -> SpecialistProfileOut:
 @router.get(
     "/profile",
     summary="The signed-in specialist's profile",
+    description=(
+        "The master profile in the specialist's one-person business or, without one, "
+        "in the business where they first became a master."
+    ),
     responses=error_responses(401, 403, 404),
 )
 async def get_profile(user: SpecialistDep, session: SessionDep) -> Envelope[SpecialistProfileOut]:
-    return ok(_profile_out(await service.load_specialist(session, user.user)))
+    return ok(_profile_out(await service.load_profile(session, user.user)))
 
 
 @router.put(
@@ -43,8 +47,10 @@ async def get_profile(user: SpecialistDep, session: SessionDep) -> Envelope[Spec
     summary="Update the specialist's profile (only the fields given change)",
     description=(
         "`businessName` renames the one-person business; `pricing.currency` changes its "
-        "currency; `availability` sets the time zone and weekly hours of the specialist "
-        "and of the business."
+        "currency (422 once it has services); `availability` sets the time zone and "
+        "weekly hours of the specialist and of the one-person business. A master of "
+        "another business changes only their own profile (403 for `businessName` and "
+        "`pricing.currency`)."
     ),
     responses=error_responses(400, 401, 403, 404),
 )

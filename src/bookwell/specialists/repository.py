@@ -33,6 +33,17 @@ class SpecialistDirectory:
         )
         return result.scalar_one_or_none()
 
+    async def oldest_master_business_of(self, user_id: uuid.UUID) -> Business | None:
+        """The business where the user first became a master, in any status."""
+        result = await self.session.execute(
+            select(Business)
+            .join(Master, Master.business_id == Business.id)
+            .where(Master.user_id == user_id)
+            .order_by(Master.created_at, Master.id)
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
     async def active_business_of_master(self, master_id: uuid.UUID) -> Business | None:
         """The business of a master, if that business is active."""
         result = await self.session.execute(

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from bookwell.kit.hours import week_for_display
-from bookwell.kit.money import to_major
+from bookwell.kit.money import Amount, to_major
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import Business, Master, Service, User
 from bookwell.staff.schemas import (
-    Amount,
     Description,
     Experience,
     Specialties,
@@ -108,8 +107,9 @@ class AvailabilityIn(RequestModel):
 
 class PricingIn(RequestModel):
     """Amounts in major units of the currency (the new one, when it changes here).
-    Changing the currency changes the currency of the whole one-person business and keeps
-    the numbers of existing prices (150 USD becomes 150 EUR)."""
+    The currency is the one-person business's: as for PUT /businesses/{businessId}, it
+    is fixed once the business has services (422); until then a change keeps the
+    numbers of the base rate and deposits (150 USD becomes 150 EUR)."""
 
     base_rate: Amount | None = None
     currency: Currency | None = None

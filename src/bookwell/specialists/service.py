@@ -13,11 +13,19 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.businesses.currency import StoredAmount, change_currency
 from bookwell.config import Settings
-from bookwell.errors import DuplicateResource, NotFound, ValidationFailed
+from bookwell.errors import (
+    DuplicateResource,
+    ErrorDetail,
+    InsufficientPermissions,
+    NotFound,
+    ValidationFailed,
+)
 from bookwell.kit.audit import record, snapshot
 from bookwell.kit.cache import Cache, catalog_changed
-from bookwell.kit.money import precision, to_minor
+from bookwell.kit.money import minor_units
+from bookwell.kit.subdomains import is_allowed_subdomain
 from bookwell.kit.tenancy import Actor
 from bookwell.models import (
     Business,
@@ -40,10 +48,6 @@ from bookwell.staff.repository import (
 from bookwell.staff.schemas import ServiceCreateIn, ServiceUpdateIn
 from bookwell.users.repository import UserRepository
 
-# Integer columns hold minor units: keep every amount below 2**31.
-MAX_MINOR_UNITS = 2**31 - 1
-
-
 # --- shared field rules ------------------------------------------------------
 
 
@@ -54,17 +58,6 @@ def sent(model: BaseModel, name: str, field: str) -> bool:
     if getattr(model, name) is None:
         raise ValidationFailed.on(field, "cannot be null", "REQUIRED")
     return True
-
-
-def minor_units(amount: Decimal, currency: str, field: str) -> int:
-    """Major units from the client to stored minor units, with a 400 naming the field."""
-    try:
-        minor = to_minor(amount, currency)
-    except ValueError as exc:
-        raise ValidationFailed.on(field, str(exc), "INVALID_AMOUNT") from None
-    if minor > MAX_MINOR_UNITS:
-        raise ValidationFailed.on(field, "is too large", "TOO_LARGE")
-    return minor
 
 
 # Request field -> Service column, for the fields copied as they are.
@@ -128,7 +121,6 @@ _CYRILLIC = str.maketrans(
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 # Leaves room for "-" and a numeric suffix within the 63 characters of a DNS label.
 _MAX_BASE_LENGTH = 55
-_RESERVED_SUBDOMAINS = frozenset({"www", "api", "app", "admin", "mail", "static", "media"})
 _SUBDOMAIN_ATTEMPTS = 5
 
 
@@ -143,13 +135,12 @@ def subdomain_base(name: str) -> str:
 
 
 def free_subdomain(base: str, taken: set[str]) -> str:
-    """`base` if free, else `base-2`, `base-3`, ... (the smallest free one)."""
-    if base not in taken and base not in _RESERVED_SUBDOMAINS:
-        return base
-    suffix = 2
-    while f"{base}-{suffix}" in taken:
-        suffix += 1
-    return f"{base}-{suffix}"
+    """`base` if free, else `base-2`, `base-3`, ... (the smallest free one); a name no
+    tenant may take (`services`, `admin`) counts as taken."""
+    candidate, suffix = base, 2
+    while candidate in taken or not is_allowed_subdomain(candidate):
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    return candidate
 
 
 async def open_solo_business(
@@ -238,35 +229,31 @@ async def load_specialist(session: AsyncSession, user: User) -> Specialist:
     return Specialist(business=business, master=master)
 
 
-async def _change_currency(
-    session: AsyncSession, business: Business, new: str, *, replaced: set[str]
-) -> None:
-    """Switch the business to another currency, keeping the numbers of its amounts
-    (150 USD -> 150 EUR). An amount the new currency cannot hold (12.5 -> JPY) is
-    refused unless this request replaces it."""
-    old = business.currency
+async def load_profile(session: AsyncSession, user: User) -> Specialist:
+    """The master profile behind /specialists/profile: the one in the user's one-person
+    business, else the user's oldest master row in any business."""
+    directory = SpecialistDirectory(session)
+    business = await directory.solo_business_of(user.id)
+    if business is None:
+        business = await directory.oldest_master_business_of(user.id)
+    master = (
+        await MasterRepository(session, business.id).by_user(user.id)
+        if business is not None
+        else None
+    )
+    if business is None or master is None:
+        raise NotFound("This account has no specialist profile")
+    return Specialist(business=business, master=master)
 
-    def convert(amount: int, what: str) -> int:
-        major = Decimal(amount).scaleb(-precision(old))
-        try:
-            return minor_units(major, new, "pricing.currency")
-        except ValidationFailed:
-            raise ValidationFailed.on(
-                "pricing.currency",
-                f"{what} ({major.normalize():f} {old}) has more decimals than {new} allows; "
-                "change it first",
-                "INVALID_AMOUNT",
-            ) from None
 
-    for service in await ServiceRepository(session, business.id).all():
-        service.price = convert(service.price, f"the price of {service.name!r}")
-    for master, _ in await MasterRepository(session, business.id).with_users():
-        if "baseRate" not in replaced:
-            master.base_rate = convert(master.base_rate, "the base rate")
-        if master.deposit_amount is not None and "depositAmount" not in replaced:
-            master.deposit_amount = convert(master.deposit_amount, "the deposit")
-    business.deposit_amount = convert(business.deposit_amount, "the business deposit")
-    business.currency = new
+def _require_own_business(business: Business, field: str) -> None:
+    """Fields of the business itself change here only in a one-person business; a
+    master of another business asks its owner."""
+    if not business.is_solo:
+        raise InsufficientPermissions(
+            f"{field} belongs to {business.name}; only its owner changes it",
+            details=[ErrorDetail(field, "is set by the business owner", "NOT_ALLOWED")],
+        )
 
 
 def _base_rate(data: SpecialistProfileIn) -> tuple[Decimal, str] | None:
@@ -292,8 +279,9 @@ def _base_rate(data: SpecialistProfileIn) -> tuple[Decimal, str] | None:
 async def update_profile(
     session: AsyncSession, cache: Cache, user: User, data: SpecialistProfileIn
 ) -> Specialist:
-    """Apply the fields given to the specialist's profile and one-person business."""
-    specialist = await load_specialist(session, user)
+    """Apply the fields given to the specialist's master profile and, in a one-person
+    business, to the business too."""
+    specialist = await load_profile(session, user)
     business, master = specialist.business, specialist.master
     business_before, master_before = snapshot(business), snapshot(master)
     pricing = data.pricing
@@ -306,10 +294,13 @@ async def update_profile(
     if pricing is not None and sent(pricing, "currency", "pricing.currency"):
         assert pricing.currency is not None
         if pricing.currency != business.currency:
-            replaced = {"baseRate"} if base_rate else set()
-            if deposit is not None:
-                replaced.add("depositAmount")
-            await _change_currency(session, business, pricing.currency, replaced=replaced)
+            _require_own_business(business, "pricing.currency")
+        replaced = [StoredAmount.BASE_RATE] if base_rate is not None else []
+        if deposit is not None:
+            replaced.append(StoredAmount.MASTER_DEPOSIT)
+        await change_currency(
+            session, business, pricing.currency, field="pricing.currency", replaced=replaced
+        )
     if base_rate is not None:
         master.base_rate = minor_units(base_rate[0], business.currency, base_rate[1])
     if deposit is not None:
@@ -319,13 +310,18 @@ async def update_profile(
         # In a one-person business the specialist's hours are the business's hours.
         if sent(availability, "timezone", "availability.timezone"):
             assert availability.timezone is not None
-            master.timezone = business.timezone = availability.timezone
+            master.timezone = availability.timezone
+            if business.is_solo:
+                business.timezone = availability.timezone
         if sent(availability, "working_hours", "availability.workingHours"):
             assert availability.working_hours is not None
             master.working_hours = availability.working_hours
-            business.opening_hours = availability.working_hours
+            if business.is_solo:
+                business.opening_hours = availability.working_hours
     if sent(data, "business_name", "businessName"):
         assert data.business_name is not None
+        if data.business_name != business.name:
+            _require_own_business(business, "businessName")
         business.name = data.business_name
     if sent(data, "description", "description"):
         assert data.description is not None

@@ -1,4 +1,5 @@
-"""HTTP routes of a business's staff: masters, services, and accepting an invitation."""
+"""HTTP routes of a business's staff: masters, managers, services, and accepting an
+invitation."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from bookwell.businesses.access import BusinessAccessDep
 from bookwell.deps import CacheDep, ClientDep, SessionDep, SettingsDep
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.schemas import Envelope, MessageOut, ok
-from bookwell.staff import service
+from bookwell.staff import managers, service
 from bookwell.staff.schemas import (
     BusinessServiceCreateIn,
     BusinessServiceOut,
     BusinessServiceUpdateIn,
     InvitationAcceptIn,
+    ManagerCreateIn,
+    ManagerOut,
+    ManagerUpdateIn,
     MasterCreateIn,
     MasterOut,
     MasterUpdateIn,
@@ -29,9 +33,11 @@ router = APIRouter()
 _TAGS: list[str | Enum] = ["staff"]
 MasterId = Annotated[uuid.UUID, Path(alias="masterId")]
 ServiceId = Annotated[uuid.UUID, Path(alias="serviceId")]
+MembershipId = Annotated[uuid.UUID, Path(alias="membershipId")]
 
 _MASTERS = "/businesses/{businessId}/masters"
 _SERVICES = "/businesses/{businessId}/services"
+_MANAGERS = "/businesses/{businessId}/managers"
 
 
 def _master_out(staff: service.StaffMaster) -> MasterOut:
@@ -100,6 +106,69 @@ async def remove_master(
     access.require_manager()
     await service.remove_master(session, cache, access, master_id)
     return ok(MessageOut(message="Master removed"))
+
+
+def _manager_out(staff: managers.StaffManager) -> ManagerOut:
+    return ManagerOut.of(staff.membership, staff.user, invitation_pending=staff.invitation_pending)
+
+
+@router.get(
+    _MANAGERS,
+    tags=_TAGS,
+    summary="Managers of the business (owner and managers)",
+    responses=error_responses(401, 403, 404),
+)
+async def list_managers(
+    access: BusinessAccessDep, session: SessionDep
+) -> Envelope[list[ManagerOut]]:
+    return ok([_manager_out(staff) for staff in await managers.list_managers(session, access)])
+
+
+@router.post(
+    _MANAGERS,
+    tags=_TAGS,
+    status_code=status.HTTP_201_CREATED,
+    summary="Appoint a manager of some locations by email (owner)",
+    description=(
+        "A user with this email is linked as a manager of `locationIds`. Anyone else "
+        "(then `firstName` and `lastName` are required) gets an account without a "
+        "password and an email with a link to `/accept-invitation?token=...`, valid for "
+        "7 days (`invitationPending: true`)."
+    ),
+    responses=error_responses(400, 401, 403, 404, 409),
+)
+async def appoint_manager(
+    body: ManagerCreateIn, access: BusinessAccessDep, session: SessionDep, settings: SettingsDep
+) -> Envelope[ManagerOut]:
+    return ok(_manager_out(await managers.appoint_manager(session, settings, access, body)))
+
+
+@router.put(
+    _MANAGERS + "/{membershipId}",
+    tags=_TAGS,
+    summary="Replace the locations of a manager (owner)",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def update_manager(
+    membership_id: MembershipId,
+    body: ManagerUpdateIn,
+    access: BusinessAccessDep,
+    session: SessionDep,
+) -> Envelope[ManagerOut]:
+    return ok(_manager_out(await managers.update_manager(session, access, membership_id, body)))
+
+
+@router.delete(
+    _MANAGERS + "/{membershipId}",
+    tags=_TAGS,
+    summary="End a manager's appointment (owner; the user account stays)",
+    responses=error_responses(401, 403, 404),
+)
+async def remove_manager(
+    membership_id: MembershipId, access: BusinessAccessDep, session: SessionDep
+) -> Envelope[MessageOut]:
+    await managers.remove_manager(session, access, membership_id)
+    return ok(MessageOut(message="Manager removed"))
 
 
 @router.get(
@@ -175,9 +244,13 @@ async def delete_service(
     responses=error_responses(400, 429),
 )
 async def accept_invitation(
-    body: InvitationAcceptIn, session: SessionDep, settings: SettingsDep, client: ClientDep
+    body: InvitationAcceptIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    client: ClientDep,
 ) -> Envelope[AuthOut]:
-    signed_in = await service.accept_invitation(session, settings, body, client)
+    signed_in = await service.accept_invitation(session, settings, cache, body, client)
     tokens = signed_in.tokens
     return ok(
         AuthOut(

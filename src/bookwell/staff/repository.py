@@ -72,6 +72,38 @@ class MembershipRepository(TenantRepository[Membership]):
         membership: Membership | None = result.scalar_one_or_none()
         return membership
 
+    async def with_users(self, role: BusinessRole) -> list[tuple[Membership, User]]:
+        """Memberships of one role with their users, by name."""
+        joined = select(Membership, User).join(User, User.id == Membership.user_id)
+        result = await self.session.execute(
+            self.scoped(cast("Select[Any]", joined))
+            .where(Membership.role == role)
+            .order_by(User.first_name, User.last_name, Membership.id)
+        )
+        return [(membership, user) for membership, user in result]
+
+    async def get_role(self, membership_id: uuid.UUID, role: BusinessRole) -> Membership | None:
+        result = await self.session.execute(
+            self.scoped().where(Membership.id == membership_id, Membership.role == role)
+        )
+        membership: Membership | None = result.scalar_one_or_none()
+        return membership
+
+    async def add_unique(self, membership: Membership) -> bool:
+        """Insert the membership; False when the user already has this role here."""
+        try:
+            async with self.session.begin_nested():
+                await self.add(membership)
+        except IntegrityError:
+            return False
+        return True
+
+    async def roles_of(self, user_id: uuid.UUID) -> set[BusinessRole]:
+        result = await self.session.execute(
+            self.scoped(select(Membership.role)).where(Membership.user_id == user_id)
+        )
+        return set(result.scalars())
+
     async def user_ids(self, role: BusinessRole) -> set[uuid.UUID]:
         result = await self.session.execute(
             self.scoped(select(Membership.user_id)).where(Membership.role == role)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,9 +18,9 @@ from pydantic import (
 
 from bookwell.kit.fields import Password, PersonName, PhoneNumber
 from bookwell.kit.hours import check_timezone, normalize_week, week_for_display
-from bookwell.kit.money import to_major
+from bookwell.kit.money import Amount, to_major
 from bookwell.kit.schemas import CamelModel, RequestModel
-from bookwell.models import Master, Service, User
+from bookwell.models import Master, Membership, Service, User
 
 _INTERVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -61,9 +60,6 @@ Timezone = Annotated[
 ]
 Specialty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Specialties = Annotated[list[Specialty], Field(max_length=20, description="At most 20")]
-# Money in major units of the business currency; its decimals are checked against the
-# currency by the service (USD 2, JPY 0).
-Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), allow_inf_nan=False)]
 ListItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 TextList = Annotated[list[ListItem], Field(max_length=50)]
 ServiceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -256,6 +252,56 @@ class MasterOut(CamelModel):
             is_verified=master.is_verified,
             invitation_pending=invitation_pending,
             created_at=master.created_at,
+        )
+
+
+# --- managers ----------------------------------------------------------------
+
+ManagerLocations = Annotated[
+    list[uuid.UUID],
+    Field(min_length=1, max_length=100, description="Locations of this business, at least one"),
+]
+
+
+class ManagerCreateIn(RequestModel):
+    """Appoint a manager by email: an existing user is linked, anyone else is invited
+    (then `firstName` and `lastName` are required)."""
+
+    email: EmailStr
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    location_ids: ManagerLocations
+
+
+class ManagerUpdateIn(RequestModel):
+    """Replaces the manager's locations."""
+
+    location_ids: ManagerLocations
+
+
+class ManagerOut(CamelModel):
+    id: uuid.UUID = Field(description="The membership id")
+    user_id: uuid.UUID
+    email: str | None
+    first_name: str
+    last_name: str
+    avatar: str | None
+    location_ids: list[uuid.UUID]
+    invitation_pending: bool = Field(description="Invited by email and has not set a password yet")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, membership: Membership, user: User, *, invitation_pending: bool) -> ManagerOut:
+        return cls(
+            id=membership.id,
+            user_id=user.id,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            avatar=user.avatar_url,
+            location_ids=sorted(location.id for location in membership.locations),
+            invitation_pending=invitation_pending,
+            created_at=membership.created_at,
         )
 
 

@@ -18,6 +18,7 @@ from bookwell.deps import ClientInfo
 from bookwell.errors import (
     BusinessRuleViolation,
     DuplicateResource,
+    ErrorDetail,
     NotFound,
     ValidationFailed,
 )
@@ -79,7 +80,7 @@ async def list_masters(session: AsyncSession, access: BusinessAccess) -> list[St
     return [StaffMaster(master, user, user.id in pending) for master, user in rows]
 
 
-async def _locations(
+async def business_locations(
     session: AsyncSession, access: BusinessAccess, location_ids: Iterable[uuid.UUID]
 ) -> list[Location]:
     """The business's locations with these ids; any other id is a 400."""
@@ -105,12 +106,11 @@ def _require_manager_of(access: BusinessAccess, locations: Iterable[Location]) -
 
 
 def _accept_link(settings: Settings, token: str) -> str:
-    base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    return f"{base}/accept-invitation?token={token}"
+    return f"{settings.web_app_base}/accept-invitation?token={token}"
 
 
 async def _invite(
-    session: AsyncSession, settings: Settings, access: BusinessAccess, user: User
+    session: AsyncSession, settings: Settings, access: BusinessAccess, user: User, role: str
 ) -> None:
     """An invitation (only its hash kept) and the email carrying its link, in the outbox."""
     assert user.email is not None
@@ -130,12 +130,60 @@ async def _invite(
             subject=f"You are invited to join {business.name} on Bookwell",
             body=(
                 f"Hello {user.first_name},\n\n"
-                f"{business.name} added you as a master on Bookwell. Set your password "
+                f"{business.name} added you as a {role} on Bookwell. Set your password "
                 f"to sign in:\n\n{link}\n\nThe link works once and expires in "
                 f"{INVITATION_TTL.days} days.\n"
             ),
         )
     )
+
+
+async def user_for_email(
+    session: AsyncSession,
+    email: str,
+    first_name: str | None,
+    last_name: str | None,
+    phone_number: str | None = None,
+) -> User:
+    """The user with this email, or a new account without a password (a customer)
+    that an invitation lets sign in; a new account needs both names."""
+    users = UserRepository(session)
+    user = await users.get_by_email(email)
+    if user is not None:
+        return user
+    missing = [
+        ErrorDetail(field, "is required for someone without an account", "REQUIRED")
+        for field, value in (("firstName", first_name), ("lastName", last_name))
+        if value is None
+    ]
+    if missing:
+        raise ValidationFailed(
+            "No account has this email: give the person's names", details=missing
+        )
+    assert first_name is not None
+    assert last_name is not None
+    user = User(
+        id=uuid.uuid4(),
+        email=email.lower(),
+        first_name=first_name,
+        last_name=last_name,
+        phone_number=phone_number,
+        user_type=UserType.CUSTOMER,
+    )
+    if not await users.add_unique(user):
+        raise DuplicateResource("This email was registered meanwhile; try again")
+    return user
+
+
+async def invite_if_needed(
+    session: AsyncSession, settings: Settings, access: BusinessAccess, user: User, role: str
+) -> bool:
+    """Invite someone who cannot sign in yet (no password, no Telegram) to set a
+    password; whether an invitation was sent."""
+    invited = user.password_hash is None and user.telegram_id is None
+    if invited:
+        await _invite(session, settings, access, user, role)
+    return invited
 
 
 async def add_master(
@@ -147,21 +195,11 @@ async def add_master(
 ) -> StaffMaster:
     """Make a user with this email a master of the business. An existing user is
     linked; anyone else gets an account without a password and an emailed invitation."""
-    locations = await _locations(session, access, data.location_ids)
+    locations = await business_locations(session, access, data.location_ids)
     _require_manager_of(access, locations)
-    users = UserRepository(session)
-    user = await users.get_by_email(data.email)
-    if user is None:
-        user = User(
-            id=uuid.uuid4(),
-            email=data.email.lower(),
-            first_name=data.first_name,
-            last_name=data.last_name,
-            phone_number=data.phone_number,
-            user_type=UserType.CUSTOMER,
-        )
-        if not await users.add_unique(user):
-            raise DuplicateResource("This email was registered meanwhile; try again")
+    user = await user_for_email(
+        session, data.email, data.first_name, data.last_name, data.phone_number
+    )
     masters = MasterRepository(session, access.business_id)
     master = Master(
         user_id=user.id,
@@ -181,10 +219,7 @@ async def add_master(
         )
     else:
         membership.locations = list(locations)
-    # Someone who cannot sign in yet (no password) needs the link to set one.
-    invited = user.password_hash is None and user.telegram_id is None
-    if invited:
-        await _invite(session, settings, access, user)
+    invited = await invite_if_needed(session, settings, access, user, "master")
     await record(
         session,
         actor=access.actor,
@@ -222,7 +257,7 @@ async def update_master(
     before = snapshot(master)
     if sent(data, "location_ids", "locationIds"):
         assert data.location_ids is not None
-        locations = await _locations(session, access, data.location_ids)
+        locations = await business_locations(session, access, data.location_ids)
         _require_manager_of(access, locations)
         master.locations = locations
         membership = await MembershipRepository(session, access.business_id).find(
@@ -301,7 +336,11 @@ async def _owner_ids(session: AsyncSession, access: BusinessAccess) -> set[uuid.
 
 
 async def accept_invitation(
-    session: AsyncSession, settings: Settings, data: InvitationAcceptIn, client: ClientInfo
+    session: AsyncSession,
+    settings: Settings,
+    cache: Cache,
+    data: InvitationAcceptIn,
+    client: ClientInfo,
 ) -> SignedIn:
     """Set the invited user's password (and names, if given), use up the invitation and
     sign the user in."""
@@ -341,6 +380,8 @@ async def accept_invitation(
         entity_type="invitation",
         entity_id=invitation.id,
     )
+    # The invited master is shown in discovery, maybe under the names just given.
+    catalog_changed(session, cache)
     tokens = await start_session(session, settings, user, Platform.WEB, client)
     return SignedIn(user=user, tokens=tokens)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 
 from bookwell.auth.dependencies import CurrentUserDep
-from bookwell.deps import SessionDep, SettingsDep
+from bookwell.deps import CacheDep, SessionDep, SettingsDep
 from bookwell.errors import PayloadTooLarge, ValidationFailed
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.schemas import Envelope, MessageOut, ok
@@ -31,8 +31,10 @@ async def get_profile(user: CurrentUserDep) -> Envelope[ProfileOut]:
     summary="Update the profile (only the fields given change)",
     responses=error_responses(400, 401),
 )
-async def put_profile(body: ProfileIn, user: CurrentUserDep) -> Envelope[ProfileOut]:
-    return ok(ProfileOut.of(service.update_profile(user.user, body)))
+async def put_profile(
+    body: ProfileIn, user: CurrentUserDep, session: SessionDep, cache: CacheDep
+) -> Envelope[ProfileOut]:
+    return ok(ProfileOut.of(await service.update_profile(session, cache, user.user, body)))
 
 
 def _size_text(limit: int) -> str:
@@ -64,6 +66,7 @@ async def upload_avatar(
     user: CurrentUserDep,
     session: SessionDep,
     settings: SettingsDep,
+    cache: CacheDep,
     avatar: Annotated[UploadFile | None, File(description="The image file")] = None,
 ) -> Envelope[AvatarOut]:
     if avatar is None:
@@ -72,7 +75,9 @@ async def upload_avatar(
         )
     raw = await _read_limited(avatar, settings.avatar_max_bytes)
     storage: FileStorage = request.app.state.storage
-    url = await service.replace_avatar(session, user.user, raw, storage, str(request.base_url))
+    url = await service.replace_avatar(
+        session, cache, user.user, raw, storage, str(request.base_url)
+    )
     return ok(AvatarOut(avatar_url=url))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.models import User
+from bookwell.models import Master, User
 
 
 class UserRepository:
@@ -17,6 +17,13 @@ class UserRepository:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id)
+
+    async def is_master(self, user_id: uuid.UUID) -> bool:
+        """Whether the user is a master of any business (and so shown in discovery)."""
+        found = await self.session.scalar(
+            select(Master.id).where(Master.user_id == user_id).limit(1)
+        )
+        return found is not None
 
     async def get_by_email(self, email: str) -> User | None:
         result = await self.session.execute(select(User).where(User.email == email.lower()))

@@ -13,6 +13,7 @@ from bookwell.auth.passwords import hash_password, password_problems, verify_pas
 from bookwell.auth.repository import AuthRepository
 from bookwell.db import after_commit
 from bookwell.errors import DuplicateResource, ValidationFailed
+from bookwell.kit.cache import Cache, catalog_changed
 from bookwell.kit.clock import utcnow
 from bookwell.kit.storage import FileStorage
 from bookwell.models import User, UserType
@@ -21,9 +22,16 @@ from bookwell.users.repository import UserRepository
 from bookwell.users.schemas import ProfileIn
 
 
-def update_profile(user: User, data: ProfileIn) -> User:
+async def _catalog_shows_changes_of(session: AsyncSession, cache: Cache, user: User) -> None:
+    """Discovery shows masters' names and avatars: a master's change retires its cache."""
+    if await UserRepository(session).is_master(user.id):
+        catalog_changed(session, cache)
+
+
+async def update_profile(session: AsyncSession, cache: Cache, user: User, data: ProfileIn) -> User:
     """Apply the fields the client sent (an explicit null clears the phone number)."""
     sent = data.model_fields_set
+    shown_before = (user.first_name, user.last_name)
     if "first_name" in sent:
         if data.first_name is None:
             raise ValidationFailed.on("firstName", "cannot be empty", "REQUIRED")
@@ -48,11 +56,18 @@ def update_profile(user: User, data: ProfileIn) -> User:
                 user.notify_push = flags.push
             if flags.telegram is not None:
                 user.notify_telegram = flags.telegram
+    if (user.first_name, user.last_name) != shown_before:
+        await _catalog_shows_changes_of(session, cache, user)
     return user
 
 
 async def replace_avatar(
-    session: AsyncSession, user: User, raw: bytes, storage: FileStorage, base_url: str
+    session: AsyncSession,
+    cache: Cache,
+    user: User,
+    raw: bytes,
+    storage: FileStorage,
+    base_url: str,
 ) -> str:
     """Store a checked, re-encoded avatar; the previous file goes once this commits."""
     # Decoding and re-encoding is CPU work: keep it off the event loop.
@@ -64,6 +79,7 @@ async def replace_avatar(
     user.avatar_url = storage.url(key, base_url)
     if previous:
         after_commit(session, lambda: storage.delete(previous))
+    await _catalog_shows_changes_of(session, cache, user)
     return user.avatar_url
 
 
