@@ -33,7 +33,7 @@ from bookwell.errors import (
     NotFound,
     ValidationFailed,
 )
-from bookwell.kit.audit import record, snapshot
+from bookwell.kit.audit import record, record_change, snapshot
 from bookwell.kit.cache import Cache, catalog_changed
 from bookwell.kit.clock import utcnow
 from bookwell.kit.money import minor_units
@@ -221,10 +221,9 @@ async def update_business(
     if after != before:
         business.updated_at = utcnow()
         await session.flush()
-        await record(
+        await record_change(
             session,
-            actor=access.actor,
-            business_id=business.id,
+            access,
             action="update",
             entity_type=ENTITY_BUSINESS,
             entity_id=business.id,
@@ -266,10 +265,9 @@ async def create_location(
             phone=data.phone,
         )
     )
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="create",
         entity_type=ENTITY_LOCATION,
         entity_id=location.id,
@@ -299,10 +297,9 @@ async def update_location(
     if snapshot(location) != before:
         location.updated_at = utcnow()
         await session.flush()
-        await record(
+        await record_change(
             session,
-            actor=access.actor,
-            business_id=access.business_id,
+            access,
             action="update",
             entity_type=ENTITY_LOCATION,
             entity_id=location.id,
@@ -324,10 +321,9 @@ async def delete_location(
     location.is_active = False
     location.updated_at = utcnow()
     await session.flush()
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="delete",
         entity_type=ENTITY_LOCATION,
         entity_id=location.id,
@@ -356,10 +352,9 @@ async def create_api_key(
     key, plain = await auth_service.create_api_key(
         session, name, access.actor.user_id, business_id=access.business_id
     )
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="create",
         entity_type=ENTITY_API_KEY,
         entity_id=key.id,
@@ -382,10 +377,9 @@ async def revoke_api_key(session: AsyncSession, access: BusinessAccess, key_id: 
     before = snapshot(key)
     key.revoked_at = utcnow()
     await session.flush()
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="revoke",
         entity_type=ENTITY_API_KEY,
         entity_id=key.id,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.kit.tenancy import Actor
+from bookwell.kit.tenancy import Actor, BusinessAccess
 from bookwell.models import AuditEntry
 
 # Never copied into the log.
@@ -67,4 +67,27 @@ async def record(
             before=before,
             after=after,
         )
+    )
+
+
+async def record_change(
+    session: AsyncSession,
+    access: BusinessAccess,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change made through a business's routes, by whoever holds `access`."""
+    await record(
+        session,
+        actor=access.actor,
+        business_id=access.business_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
     )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.config import Settings
 from bookwell.errors import DuplicateResource, NotFound
-from bookwell.kit.audit import record, snapshot
+from bookwell.kit.audit import record_change, snapshot
 from bookwell.kit.clock import utcnow
 from bookwell.kit.tenancy import BusinessAccess
 from bookwell.models import BusinessRole, Membership, User
@@ -60,10 +60,9 @@ async def appoint_manager(
     if not await MembershipRepository(session, access.business_id).add_unique(membership):
         raise DuplicateResource("This user is already a manager of this business")
     invited = await invite_if_needed(session, settings, access, user, "manager")
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="create",
         entity_type=ENTITY_MANAGER,
         entity_id=membership.id,
@@ -95,10 +94,9 @@ async def update_manager(
     await session.flush()
     after = _state(membership)
     if after != before:
-        await record(
+        await record_change(
             session,
-            actor=access.actor,
-            business_id=access.business_id,
+            access,
             action="update",
             entity_type=ENTITY_MANAGER,
             entity_id=membership.id,
@@ -123,10 +121,9 @@ async def remove_manager(
     # The invitation also lets a master sign in: withdraw it only if no role is left.
     if not await memberships.roles_of(user.id):
         await InvitationRepository(session, access.business_id).withdraw_pending(user.id)
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="delete",
         entity_type=ENTITY_MANAGER,
         entity_id=membership_id,

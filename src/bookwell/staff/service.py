@@ -22,7 +22,7 @@ from bookwell.errors import (
     NotFound,
     ValidationFailed,
 )
-from bookwell.kit.audit import record, snapshot
+from bookwell.kit.audit import record, record_change, snapshot
 from bookwell.kit.cache import Cache, catalog_changed
 from bookwell.kit.clock import utcnow
 from bookwell.kit.secrets import hash_secret, new_secret
@@ -220,10 +220,9 @@ async def add_master(
     else:
         membership.locations = list(locations)
     invited = await invite_if_needed(session, settings, access, user, "master")
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="create",
         entity_type="master",
         entity_id=master.id,
@@ -284,10 +283,9 @@ async def update_master(
         assert data.timezone is not None
         master.timezone = data.timezone
     await session.flush()
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="update",
         entity_type="master",
         entity_id=master.id,
@@ -316,10 +314,9 @@ async def remove_master(
     if membership is not None:
         await memberships.delete(membership)
     await InvitationRepository(session, access.business_id).withdraw_pending(user.id)
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="delete",
         entity_type="master",
         entity_id=master_id,
@@ -423,10 +420,9 @@ async def create_service(
     services = ServiceRepository(session, access.business_id)
     await services.add(service)
     await services.set_masters(service, master_ids)
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="create",
         entity_type="service",
         entity_id=service.id,
@@ -457,10 +453,9 @@ async def update_service(
     await apply_service_fields(session, service, data, access.business.currency)
     await services.set_masters(service, master_ids)
     await session.flush()
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="update",
         entity_type="service",
         entity_id=service.id,
@@ -481,10 +476,9 @@ async def delete_service(
         raise NotFound("Service not found")
     before = snapshot(service)
     await services.delete(service)
-    await record(
+    await record_change(
         session,
-        actor=access.actor,
-        business_id=access.business_id,
+        access,
         action="delete",
         entity_type="service",
         entity_id=service_id,
