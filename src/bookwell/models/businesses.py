@@ -67,6 +67,9 @@ class Business(IdMixin, TimestampMixin, Base):
     # Default deposit per booking, in minor units of the currency.
     deposit_amount: Mapped[int] = mapped_column(Integer, default=0)
     auto_confirm: Mapped[bool] = mapped_column(default=False)
+    # How far ahead customers may book, and how long a booking waits for its deposit.
+    booking_horizon_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    payment_window_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     # A one-person business created for a specialist who registered alone.
     is_solo: Mapped[bool] = mapped_column(default=False)
     contact_email: Mapped[str | None] = mapped_column(String(320))
