@@ -80,6 +80,24 @@ class DuplicateResource(DomainError):
     default_message = "The resource already exists"
 
 
+class BookingConflict(DomainError):
+    code = "BOOKING_CONFLICT"
+    status_code = 409
+    default_message = "The time slot is no longer available"
+
+
+class CancellationNotAllowed(DomainError):
+    code = "CANCELLATION_NOT_ALLOWED"
+    status_code = 422
+    default_message = "The booking can no longer be cancelled"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status_code = 422
+    default_message = "The Idempotency-Key was used with another request"
+
+
 class PayloadTooLarge(DomainError):
     code = "PAYLOAD_TOO_LARGE"
     status_code = 413
