@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bookwell.bookings.expiry import sweep
 from bookwell.config import ConfigError, Settings, load_settings
 from bookwell.db import Database
 from bookwell.demo import DEMO_PASSWORD, DemoOptions, DemoSummary, describe, seed_demo
@@ -73,6 +74,22 @@ def migrate(
     settings = _settings()
     run_migrations(settings, revision)
     console.print(f"Database migrated to {revision}.")
+
+
+async def _expire_bookings(settings: Settings) -> int:
+    database = Database(settings)
+    try:
+        return await sweep(database)
+    finally:
+        await database.dispose()
+
+
+@app.command("expire-bookings")
+def expire_bookings() -> None:
+    """Mark unpaid bookings past their payment deadline as expired (once)."""
+    settings = _settings()
+    count = asyncio.run(_expire_bookings(settings))
+    console.print(f"Expired {count} unpaid booking(s).")
 
 
 @app.command("create-admin")
