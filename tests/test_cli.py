@@ -476,3 +476,42 @@ def test_metrics_add_up_across_worker_processes(tmp_path: Path) -> None:
         ]
     # Whichever worker answers the scrape, it reports the requests of both.
     assert scrapes == [requests] * len(scrapes)
+
+
+# --- expire-bookings -----------------------------------------------------------
+
+
+def test_expire_bookings_marks_overdue_unpaid_bookings(data_dir: Path) -> None:
+    assert invoke("migrate").exit_code == 0
+    database = data_dir / "bookwell.db"
+    columns = (
+        "id, business_id, kind, service_name, contact_name, company, starts_at, ends_at,"
+        " busy_from, busy_until, timezone, status, currency, total_amount, deposit_amount,"
+        " deposit_paid, payment_deadline, notes, inquiry, preparation_notes,"
+        " completion_notes, deliverables, cancellation_reason, version, created_at, updated_at"
+    )
+    start, end = "2030-01-07 10:00:00.000000", "2030-01-07 11:00:00.000000"
+    rows = [
+        # (id, payment deadline): one long past, one far ahead.
+        ("0" * 31 + "1", "2020-01-01 00:00:00.000000"),
+        ("0" * 31 + "2", "2030-01-01 00:00:00.000000"),
+    ]
+    with sqlite3.connect(database) as connection:  # foreign keys are off here
+        for row_id, deadline in rows:
+            connection.execute(
+                f"INSERT INTO bookings ({columns}) VALUES (?, ?, 'appointment', 'Cut', 'Guest', '',"  # noqa: S608
+                " ?, ?, ?, ?, 'UTC', 'pending_payment', 'USD', 1000, 200, 0, ?, '', '', '', '',"
+                " '[]', '', 1, ?, ?)",
+                (row_id, "f" * 32, start, end, start, end, deadline, start, start),
+            )
+    result = invoke("expire-bookings")
+    assert result.exit_code == 0, result.output
+    assert "Expired 1 unpaid booking(s)" in text_of(result)
+    with sqlite3.connect(database) as connection:
+        statuses = dict(connection.execute("SELECT id, status FROM bookings").fetchall())
+        history = connection.execute(
+            "SELECT booking_id, from_status, to_status, actor_type FROM booking_status_history"
+        ).fetchall()
+    assert statuses == {rows[0][0]: "expired", rows[1][0]: "pending_payment"}
+    assert history == [(rows[0][0], "pending_payment", "expired", "system")]
+    assert "Expired 0" in text_of(invoke("expire-bookings"))
