@@ -8,6 +8,7 @@ from bookwell.admin.endpoints import router as admin_router
 from bookwell.auth.endpoints import router as auth_router
 from bookwell.businesses.endpoints import router as businesses_router
 from bookwell.catalog.endpoints import router as catalog_router
+from bookwell.guests.endpoints import router as guests_router
 from bookwell.health.endpoints import router as health_router
 from bookwell.public.endpoints import router as public_router
 from bookwell.specialists.endpoints import router as specialists_router
@@ -26,6 +27,7 @@ for domain_router in (
     staff_router,
     catalog_router,
     public_router,
+    guests_router,
     admin_router,
 ):
     api_router.include_router(domain_router)

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     rate_limit_user_default: str = "100 per hour"
     rate_limit_global_auth: str = "1000 per hour"
     rate_limit_global_default: str = "10000 per hour"
+    # One-time codes for guests of a business (seed 002 client verification): per
+    # email or phone across all businesses, so no one can flood a person's inbox.
+    rate_limit_client_code: str = "5 per hour"
+    rate_limit_client_code_ip: str = "20 per hour"
+
+    client_code_ttl_minutes: int = Field(10, ge=1, le=60)
+    client_token_ttl_days: int = Field(30, ge=1, le=365)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -104,6 +111,8 @@ class Settings(BaseSettings):
         "rate_limit_user_default",
         "rate_limit_global_auth",
         "rate_limit_global_default",
+        "rate_limit_client_code",
+        "rate_limit_client_code_ip",
     )
     @classmethod
     def _parseable_limit(cls, value: str) -> str:
