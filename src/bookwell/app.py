@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +22,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from bookwell import __version__
 from bookwell.api import api_router
+from bookwell.bookings.expiry import sweep_forever
 from bookwell.config import Settings, load_settings
 from bookwell.db import Database
 from bookwell.exception_handlers import install_exception_handlers
@@ -59,9 +62,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.started_at = time.monotonic()
+        sweeper = (
+            asyncio.create_task(sweep_forever(database, settings.expiry_sweep_seconds))
+            if settings.expiry_sweep_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await database.dispose()
             if redis is not None:
                 await redis.aclose()

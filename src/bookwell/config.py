@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     rate_limit_client_code: str = "5 per hour"
     rate_limit_client_code_ip: str = "20 per hour"
 
+    # How often the API process expires unpaid bookings past their deadline (0: never;
+    # then run `bookwell expire-bookings` from cron or a worker).
+    expiry_sweep_seconds: float = Field(60.0, ge=0)
+
     client_code_ttl_minutes: int = Field(10, ge=1, le=60)
     client_token_ttl_days: int = Field(30, ge=1, le=365)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
@@ -9,13 +10,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from tests.factories import Account, register
 
 from bookwell.bookings.expiry import sweep
 from bookwell.bookings.rules import Appointment, Contact, Who, place_appointment
 from bookwell.errors import BookingConflict
 from bookwell.kit.clock import utcnow
 from bookwell.models import Booking, BookingStatus, BookingStatusChange, Business, Master, Service
+from tests.conftest import AppFactory, client_for
+from tests.factories import Account, register
 
 
 def next_monday_at(hour: int) -> datetime:
@@ -113,3 +115,18 @@ async def test_the_sweeper_expires_only_overdue_unpaid_bookings(
         overdue.id: BookingStatus.EXPIRED,
         current.id: BookingStatus.PENDING_PAYMENT,
     }
+
+
+async def test_the_api_process_sweeps_on_its_own(app_factory: AppFactory) -> None:
+    app = await app_factory(expiry_sweep_seconds=0.05)
+    async with client_for(app) as client:
+        owner = await specialist_with_deposit(client)
+    overdue = await book(app, owner, next_monday_at(15), now=utcnow() - timedelta(hours=1))
+    for _ in range(100):
+        async with app.state.db.session() as session:
+            stored = await session.get(Booking, overdue.id)
+            assert stored is not None
+            if stored.status is BookingStatus.EXPIRED:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the background sweeper did not expire the overdue booking")
