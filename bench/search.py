@@ -10,7 +10,9 @@ ANALYZE, start `bookwell serve` as a subprocess, then three timed phases of
 --duration seconds each with --concurrency workers:
 
 - direct: the statements the catalog repository runs for a search (captured from
-  SQLAlchemy for each query of the set), replayed through asyncpg connections;
+  SQLAlchemy for each query of the set), replayed through asyncpg connections; asyncpg
+  prepares and caches them as the server's driver does, so both sides run the plans
+  PostgreSQL keeps for prepared statements (generic ones after five executions);
 - API: the same searches over HTTP, with minPrice/maxPrice moved by 1/10_000 of a
   unit per request: the response cache misses every time, yet the same rows match
   (prices are whole minor units);
@@ -333,7 +335,10 @@ async def capture_statements(url: str) -> list[Statements]:
     captured: Statements = []
 
     def record(_c: Any, _cur: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and "services" in statement:
+        if (
+            statement.lstrip().upper().startswith(("SELECT", "WITH"))
+            and "search_offers" in statement
+        ):
             captured.append((statement, tuple(parameters)))
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", record)
@@ -352,6 +357,9 @@ async def capture_statements(url: str) -> list[Statements]:
                 await search_services(
                     session, _NoCache(), search_criteria(request), PageRequest(1, PAGE_SIZE)
                 )
+            if len(captured) != 2:
+                # Every query of the set matches: a count and a page, or the capture is off.
+                raise SystemExit(f"{query}: captured {len(captured)} statements, expected 2")
             per_query.append(list(captured))
     finally:
         await database.dispose()

@@ -164,7 +164,7 @@ async def test_location_matches_a_name_or_address_of_the_business_ignoring_case(
     client: httpx.AsyncClient, catalog: CatalogBuilder
 ) -> None:
     almaty = await catalog.business(locations=[("Центр", "Алматы, проспект Абая 10")])
-    nyc = await catalog.business(locations=[("Manhattan 100% Studio", "5th Avenue, New York")])
+    nyc = await catalog.business(locations=[("Manhattan 100% Studio", "5th Ave/42nd St, New York")])
     for business, name in ((almaty, "Almaty service"), (nyc, "New York service")):
         await catalog.service(business, name, masters=[await catalog.master(business)])
 
@@ -176,6 +176,9 @@ async def test_location_matches_a_name_or_address_of_the_business_ignoring_case(
     assert names(await search(client, location="100%")) == ["New York service"]
     assert names(await search(client, location="%")) == ["New York service"]
     assert names(await search(client, location="_")) == []
+    # So is the escape character of the patterns.
+    assert names(await search(client, location="ave/42")) == ["New York service"]
+    assert names(await search(client, location="/%")) == []
     assert names(await search(client, location="Paris")) == []
 
 

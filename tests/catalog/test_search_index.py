@@ -1,5 +1,5 @@
-"""Migration 20261121_0003: default categories, FTS5 kept in step on SQLite, GIN
-indexes that PostgreSQL actually uses for the search expressions."""
+"""Migrations 20261121_0003 and 20261122_0006: default categories, FTS5 kept in step
+on SQLite, GIN indexes that PostgreSQL actually uses for the search expressions."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, literal, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bookwell.catalog.search import PostgresSearch
 from bookwell.config import Settings
 from bookwell.migrations import downgrade, run_migrations
-from bookwell.models import Category, Service
+from bookwell.models import Category, SearchOffer, Service
 from tests.catalog.builders import CatalogBuilder
 from tests.conftest import make_settings, run_in_thread
 
@@ -26,11 +26,16 @@ DEFAULTS = {
 def _search_objects(connection: Connection) -> set[str]:
     if connection.dialect.name == "sqlite":
         rows = connection.execute(
-            text("SELECT name FROM sqlite_master WHERE name LIKE 'services_fts%'")
+            text(
+                "SELECT name FROM sqlite_master "
+                "WHERE name LIKE 'services_fts%' OR name = 'ix_search_offers_document'"
+            )
         )
     else:
         rows = connection.execute(
-            text("SELECT indexname FROM pg_indexes WHERE tablename = 'services'")
+            text(
+                "SELECT indexname FROM pg_indexes WHERE tablename IN ('services', 'search_offers')"
+            )
         )
     return {row[0] for row in rows}
 
@@ -52,6 +57,7 @@ def _inspect(settings: Settings) -> tuple[set[str], dict[str, dict[str, str]]]:
 def test_upgrade_and_downgrade(database_url: str, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, database_url)
     objects, categories = _inspect(settings)
+    assert "ix_search_offers_document" in objects
     if database_url.startswith("sqlite"):
         # The test template was migrated, not truncated: the defaults are there.
         assert set(categories) == DEFAULTS
@@ -62,7 +68,15 @@ def test_upgrade_and_downgrade(database_url: str, tmp_path: Path) -> None:
             "services_fts_delete",
         } <= objects
     else:
-        assert {"ix_services_search_document", "ix_services_name_trgm"} <= objects
+        assert "ix_services_name_trgm" in objects
+        # Replaced by the projection's document (20261122_0006).
+        assert "ix_services_search_document" not in objects
+
+    downgrade(settings, "20261122_0005")
+    objects, _categories = _inspect(settings)
+    assert "ix_search_offers_document" not in objects
+    if not database_url.startswith("sqlite"):
+        assert "ix_services_search_document" in objects
 
     downgrade(settings, "20261121_0002")
     objects, categories = _inspect(settings)
@@ -109,17 +123,17 @@ async def test_postgresql_uses_the_search_indexes(app: FastAPI, catalog: Catalog
         pytest.skip("GIN indexes are the PostgreSQL implementation")
     await catalog.offer("Yoga class")
     search = PostgresSearch()
-    words = search.words(["yoga", "cl"])
-    similar = search.similar("yga")
+    query = search.word_query(["yoga", "cl"])
+    words = search.words(literal(query.anywhere), literal(query.in_name))
+    similar = search.similar(literal("yga"))
     assert similar is not None
     async with app.state.db.engine.connect() as connection:
         # A tiny table is scanned otherwise; forbid that to see which index fits.
         await connection.execute(text("SET LOCAL enable_seqscan = off"))
-        for condition, index in (
-            (words.condition, "ix_services_search_document"),
-            (similar.condition, "ix_services_name_trgm"),
+        for statement, index in (
+            (select(SearchOffer.service_id).where(words.condition), "ix_search_offers_document"),
+            (select(Service.id).where(similar.condition), "ix_services_name_trgm"),
         ):
-            statement = select(Service.id).where(condition)
             compiled = statement.compile(
                 dialect=connection.dialect, compile_kwargs={"literal_binds": True}
             )
@@ -127,5 +141,7 @@ async def test_postgresql_uses_the_search_indexes(app: FastAPI, catalog: Catalog
                 row[0] for row in await connection.execute(text(f"EXPLAIN {compiled}"))
             )
             assert index in plan, plan
-        found = await connection.scalar(select(func.count()).where(words.condition))
+        found = await connection.scalar(
+            select(func.count()).select_from(SearchOffer).where(words.condition)
+        )
         assert found == 1

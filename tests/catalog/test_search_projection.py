@@ -1,5 +1,6 @@
-"""Migration 20261121_0004: `search_offers` follows every write that changes what a
-search may show, through triggers on SQLite and PostgreSQL."""
+"""Migrations 20261121_0004 and 20261122_0006: `search_offers` follows every write
+that changes what a search may show or find, through triggers on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import delete, select, update
 
+from bookwell.catalog.repository import CatalogRepository, SearchCriteria
+from bookwell.catalog.search import query_words
 from bookwell.models import (
     Business,
     BusinessStatus,
@@ -97,3 +100,35 @@ async def test_projection_follows_the_source_tables(app: FastAPI, catalog: Catal
 
     await _write(app, delete(Service).where(Service.id == service_id))
     assert await _offers(app) == set()
+
+
+async def _found(app: FastAPI, query: str) -> list[str]:
+    """Names the search finds for `query`, read past the response cache."""
+    async with app.state.db.session() as session:
+        criteria = SearchCriteria(words=query_words(query))
+        page = await CatalogRepository(session).search(criteria, offset=0, limit=10)
+    return [hit.name for hit in page.hits]
+
+
+async def test_search_follows_the_service_text(app: FastAPI, catalog: CatalogBuilder) -> None:
+    service_id = await catalog.offer("Yoga class", description="Morning flow", rating="4.90")
+    await catalog.offer("Evening yoga", rating="3.10")
+    assert await _found(app, "class") == ["Yoga class"]
+
+    await catalog.update_service(service_id, name="Pilates class")
+    assert await _found(app, "yoga") == ["Evening yoga"]
+    assert await _found(app, "pilates") == ["Pilates class"]
+
+    await catalog.update_service(service_id, description="Evening stretch")
+    assert await _found(app, "morning") == []
+    # A name match ranks first, even against a better rating.
+    assert await _found(app, "evening") == ["Evening yoga", "Pilates class"]
+
+    # Rows the projection deletes and inserts again keep their text and its weights.
+    await catalog.update_service(service_id, price=4_200)
+    master_id = select(SearchOffer.master_id).where(SearchOffer.service_id == service_id)
+    await _write(
+        app, update(Master).where(Master.id == master_id.scalar_subquery()).values(rating=5)
+    )
+    assert await _found(app, "evening") == ["Evening yoga", "Pilates class"]
+    assert await _found(app, "pilates stretch") == ["Pilates class"]
