@@ -19,12 +19,14 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from bookwell.models import BusinessRole
+from bookwell.db import Database
+from bookwell.models import AvailabilityBlock, AvailabilityOverride, BusinessRole
 from tests.businesses.factories import (
     Tenant,
     active_business,
@@ -72,6 +74,7 @@ def _fresh_email() -> dict[str, Any]:
 
 READ = Row(200, 200, 200)
 B = "/businesses/{businessId}"
+A = B + "/masters/{masterId}/availability"
 ROUTES: dict[tuple[str, str], Row] = {
     ("GET", B): READ,
     ("PUT", B): Row(200, 403, 403, body=lambda _: {"description": "Set by the matrix"}),
@@ -117,6 +120,32 @@ ROUTES: dict[tuple[str, str], Row] = {
     ): Row(201, 201, 403, body=lambda _: {"name": "Matrix cut", "duration": 30, "price": 10}),
     ("PUT", B + "/services/{serviceId}"): Row(200, 200, 403, body=lambda _: {"name": "Renamed"}),
     ("DELETE", B + "/services/{serviceId}"): Row(200, 200, 403),
+    # A master's schedule: slots for all staff; blocks and overrides for the owner, a
+    # manager of the master's locations, or that master (not the one acting here).
+    ("GET", A): READ,
+    ("GET", A + "/blocks"): Row(200, 403, 403),
+    (
+        "POST",
+        A + "/blocks",
+    ): Row(
+        201,
+        403,
+        403,
+        body=lambda _: {
+            "startDateTime": "2031-01-06T10:00:00Z",
+            "endDateTime": "2031-01-06T11:00:00Z",
+            "reason": "matrix",
+        },
+    ),
+    ("DELETE", A + "/blocks/{blockId}"): Row(200, 403, 403),
+    ("GET", A + "/overrides"): Row(200, 403, 403),
+    (
+        "PUT",
+        A + "/overrides/{date}",
+    ): Row(200, 403, 403, body=lambda _: {"hours": [{"start": "10:00", "end": "12:00"}]}),
+    ("DELETE", A + "/overrides/{date}"): Row(200, 403, 403),
+    # Role-filtered (owner all, manager own locations, master own): readable by each.
+    ("GET", B + "/bookings"): READ,
 }
 
 OWN_ROUTES = {
@@ -151,6 +180,8 @@ class World:
     # Strings of A that must never reach an outsider, and of B that A's side never sees.
     secrets_of_a: list[str] = field(default_factory=list)
     secrets_of_b: list[str] = field(default_factory=list)
+    # The last master made by target(), whose blocks and overrides follow in the path.
+    last_master: str | None = None
 
     async def target(self, name: str) -> str:
         """A fresh row of A for a path parameter, so destructive calls do not
@@ -169,7 +200,11 @@ class World:
             return str(response.json()["data"]["id"])
         if name == "masterId":
             user = await register(self.client)
-            return await add_master(self.app, self.a.id, user.id, [self.main_location])
+            self.last_master = await add_master(self.app, self.a.id, user.id, [self.main_location])
+            return self.last_master
+        if name in ("blockId", "date"):
+            assert self.last_master is not None, "{masterId} comes first in the path"
+            return await add_schedule_row(self.app, self.a.id, self.last_master, name)
         if name == "serviceId":
             return await add_service(self.app, self.a.id)
         if name == "membershipId":
@@ -188,6 +223,23 @@ class World:
         raise AssertionError(
             f"test_isolation: no factory for the path parameter {{{name}}}; add one to World.target"
         )
+
+
+async def add_schedule_row(app: FastAPI, business_id: str, master_id: str, kind: str) -> str:
+    """A block (its id) or a date override (its date) of the master."""
+    day = date(2031, 1, 6)
+    row: AvailabilityBlock | AvailabilityOverride
+    if kind == "blockId":
+        start = datetime.combine(day, time(9), tzinfo=UTC)
+        row = AvailabilityBlock(starts_at=start, ends_at=start + timedelta(hours=1))
+    else:
+        row = AvailabilityOverride(day=day, hours=[])
+    row.business_id, row.master_id = uuid.UUID(business_id), uuid.UUID(master_id)
+    database: Database = app.state.db
+    async with database.session() as session:
+        session.add(row)
+        await session.flush()
+    return str(row.id) if kind == "blockId" else day.isoformat()
 
 
 async def _api_key(client: httpx.AsyncClient, tenant: Tenant) -> str:

@@ -6,6 +6,9 @@ from fastapi import APIRouter
 
 from bookwell.admin.endpoints import router as admin_router
 from bookwell.auth.endpoints import router as auth_router
+from bookwell.availability.endpoints import router as availability_router
+from bookwell.bookings.endpoints import router as bookings_router
+from bookwell.bookings.public import router as public_booking_router
 from bookwell.businesses.endpoints import router as businesses_router
 from bookwell.catalog.endpoints import router as catalog_router
 from bookwell.guests.endpoints import router as guests_router
@@ -26,7 +29,10 @@ for domain_router in (
     specialists_router,
     staff_router,
     catalog_router,
+    bookings_router,
+    availability_router,  # before public_router: /public/business/availability
     public_router,
+    public_booking_router,
     guests_router,
     admin_router,
 ):

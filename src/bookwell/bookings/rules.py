@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.errors import BookingConflict, BusinessRuleViolation, ErrorDetail, ValidationFailed
+from bookwell.kit.cache import availability_changed
 from bookwell.kit.tenancy import Actor
 from bookwell.models import (
     Booking,
@@ -134,6 +135,9 @@ def record(
     now: datetime,
     reason: str = "",
 ) -> None:
+    """Keep one transition in the history. Every booking write passes here, so this is
+    also where cached answers showing free time are marked stale."""
+    availability_changed(session)
     session.add(
         BookingStatusChange(
             booking_id=booking.id,
@@ -147,17 +151,23 @@ def record(
     )
 
 
-async def _insert(session: AsyncSession, booking: Booking, who: Who, now: datetime) -> Booking:
-    session.add(booking)
-    record(session, booking, None, who, now)
+async def guarded_flush(session: AsyncSession, field_name: str = "scheduledAt") -> None:
+    """Flush the pending writes; an overlap refused by the database guard (a booking
+    placed or moved onto time another request just took) becomes 409."""
     try:
         await session.flush()
     except IntegrityError as error:
         if _is_overlap(error):
             raise BookingConflict(
-                details=[ErrorDetail("scheduledAt", "this time was just booked", "BOOKED")]
+                details=[ErrorDetail(field_name, "this time was just booked", "BOOKED")]
             ) from error
         raise
+
+
+async def _insert(session: AsyncSession, booking: Booking, who: Who, now: datetime) -> Booking:
+    session.add(booking)
+    record(session, booking, None, who, now)
+    await guarded_flush(session)
     return booking
 
 
@@ -246,6 +256,43 @@ def business_calendar(business: Business) -> Calendar:
     )
 
 
+async def check_inquiry_time(
+    session: AsyncSession,
+    business: Business,
+    span: Span,
+    now: datetime,
+    *,
+    ignore_booking: uuid.UUID | None = None,
+) -> None:
+    """Refuse `span` for an inquiry unless it is in the future, within the horizon,
+    inside the opening hours and free of other active inquiries of the business
+    (`ignore_booking`: the inquiry being moved)."""
+    if span.start < now:
+        raise ValidationFailed.on("timeSlot.startTime", "must be in the future", "IN_THE_PAST")
+    if span.start > now + timedelta(days=business.booking_horizon_days):
+        raise refuse(Reason.TOO_FAR, "timeSlot.startTime")
+    if not fits_opening(business_calendar(business), span):
+        raise BusinessRuleViolation(
+            "The time is outside the business's opening hours",
+            details=[ErrorDetail("timeSlot", "must lie inside the opening hours", "OUTSIDE_HOURS")],
+        )
+    statement = (
+        select(Booking.id)
+        .where(
+            Booking.business_id == business.id,
+            Booking.kind == BookingKind.INQUIRY,
+            Booking.busy_from < span.end,
+            Booking.busy_until > span.start,
+            still_holds(now),
+        )
+        .limit(1)
+    )
+    if ignore_booking is not None:
+        statement = statement.where(Booking.id != ignore_booking)
+    if await session.scalar(statement) is not None:
+        raise refuse(Reason.BOOKED, "timeSlot.startTime")
+
+
 async def place_inquiry(
     session: AsyncSession,
     business: Business,
@@ -257,28 +304,7 @@ async def place_inquiry(
 ) -> Booking:
     """Seed 003: a call on the business calendar, inside opening hours, overlapping no
     other active inquiry of the business."""
-    if span.start < now:
-        raise ValidationFailed.on("timeSlot.startTime", "must be in the future", "IN_THE_PAST")
-    if span.start > now + timedelta(days=business.booking_horizon_days):
-        raise refuse(Reason.TOO_FAR, "timeSlot.startTime")
-    if not fits_opening(business_calendar(business), span):
-        raise BusinessRuleViolation(
-            "The time is outside the business's opening hours",
-            details=[ErrorDetail("timeSlot", "must lie inside the opening hours", "OUTSIDE_HOURS")],
-        )
-    taken = await session.scalar(
-        select(Booking.id)
-        .where(
-            Booking.business_id == business.id,
-            Booking.kind == BookingKind.INQUIRY,
-            Booking.busy_from < span.end,
-            Booking.busy_until > span.start,
-            still_holds(now),
-        )
-        .limit(1)
-    )
-    if taken is not None:
-        raise refuse(Reason.BOOKED, "timeSlot.startTime")
+    await check_inquiry_time(session, business, span, now)
     booking = Booking(
         id=uuid.uuid4(),
         business_id=business.id,

@@ -107,8 +107,9 @@ async def update_service(
 async def delete_service(
     service_id: ServiceId, user: SpecialistDep, session: SessionDep, cache: CacheDep
 ) -> Envelope[MessageOut]:
-    await service.delete_service(session, cache, user.user, service_id)
-    return ok(MessageOut(message="Service deleted"))
+    deleted = await service.delete_service(session, cache, user.user, service_id)
+    kept = "Service deactivated instead of deleted: it has bookings to come"
+    return ok(MessageOut(message="Service deleted" if deleted else kept))
 
 
 # The `uuid` converter keeps this route from swallowing /specialists/<word> routes.

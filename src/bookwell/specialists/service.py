@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.bookings.repository import BookingRepository
 from bookwell.businesses.currency import StoredAmount, change_currency
 from bookwell.config import Settings
 from bookwell.errors import (
@@ -24,6 +25,7 @@ from bookwell.errors import (
 )
 from bookwell.kit.audit import record, snapshot
 from bookwell.kit.cache import Cache, catalog_changed
+from bookwell.kit.clock import utcnow
 from bookwell.kit.money import minor_units
 from bookwell.kit.subdomains import is_allowed_subdomain
 from bookwell.kit.tenancy import Actor
@@ -424,21 +426,30 @@ async def update_service(
 
 async def delete_service(
     session: AsyncSession, cache: Cache, user: User, service_id: uuid.UUID
-) -> None:
-    """Delete one of the specialist's services."""
+) -> bool:
+    """Delete one of the specialist's services; one with active bookings still to come
+    is deactivated instead, so those bookings keep it. True when deleted."""
     business, service = await _own_service(session, user, service_id)
     before = snapshot(service)
-    await ServiceRepository(session, business.id).delete(service)
+    bookings = BookingRepository(session, business.id)
+    keep = await bookings.service_has_future_bookings(service_id, utcnow())
+    if keep:
+        service.is_active = False
+        await session.flush()
+    else:
+        await ServiceRepository(session, business.id).delete(service)
     await record(
         session,
         actor=Actor(user=user),
         business_id=business.id,
-        action="delete",
+        action="deactivate" if keep else "delete",
         entity_type="service",
         entity_id=service_id,
         before=before,
+        after=snapshot(service) if keep else None,
     )
     catalog_changed(session, cache)
+    return not keep
 
 
 # --- the public profile ------------------------------------------------------

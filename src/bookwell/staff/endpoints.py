@@ -232,8 +232,9 @@ async def delete_service(
     service_id: ServiceId, access: BusinessAccessDep, session: SessionDep, cache: CacheDep
 ) -> Envelope[MessageOut]:
     access.require_manager()
-    await service.delete_service(session, cache, access, service_id)
-    return ok(MessageOut(message="Service deleted"))
+    deleted = await service.delete_service(session, cache, access, service_id)
+    kept = "Service deactivated instead of deleted: it has bookings to come"
+    return ok(MessageOut(message="Service deleted" if deleted else kept))
 
 
 @router.post(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.auth.passwords import hash_password, password_problems
 from bookwell.auth.schemas import Platform
 from bookwell.auth.service import SignedIn, start_session
+from bookwell.bookings.repository import BookingRepository
 from bookwell.config import Settings
 from bookwell.deps import ClientInfo
 from bookwell.errors import (
@@ -468,20 +469,29 @@ async def update_service(
 
 async def delete_service(
     session: AsyncSession, cache: Cache, access: BusinessAccess, service_id: uuid.UUID
-) -> None:
-    """Delete a service of the business."""
+) -> bool:
+    """Delete a service of the business; one with active bookings still to come is
+    deactivated instead, so those bookings keep it. True when deleted."""
     services = ServiceRepository(session, access.business_id)
     service = await services.get(service_id)
     if service is None:
         raise NotFound("Service not found")
     before = snapshot(service)
-    await services.delete(service)
+    bookings = BookingRepository(session, access.business_id)
+    keep = await bookings.service_has_future_bookings(service_id, utcnow())
+    if keep:
+        service.is_active = False
+        await session.flush()
+    else:
+        await services.delete(service)
     await record_change(
         session,
         access,
-        action="delete",
+        action="deactivate" if keep else "delete",
         entity_type="service",
         entity_id=service_id,
         before=before,
+        after=snapshot(service) if keep else None,
     )
     catalog_changed(session, cache)
+    return not keep
