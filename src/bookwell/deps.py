@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.config import Settings
 from bookwell.db import Database
-from bookwell.kit.cache import Cache
+from bookwell.kit.cache import Cache, use_cache
 from bookwell.kit.ratelimit import RateLimiter
 
 
@@ -38,9 +38,11 @@ def get_rate_limiter(request: Request) -> RateLimiter:
 
 async def get_session(
     database: Annotated[Database, Depends(get_database)],
+    cache: Annotated[Cache, Depends(get_cache)],
 ) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent."""
     async with database.session() as session:
+        use_cache(session, cache)
         yield session
 
 

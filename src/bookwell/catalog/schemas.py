@@ -6,6 +6,7 @@ Prices are in major units of `currency` (150 = 150.00 USD); storage keeps minor 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -86,11 +87,11 @@ class SearchServiceOut(CamelModel):
     specialist: SpecialistOut
     next_available: datetime | None = Field(
         default=None,
-        description="Always null until the scheduling issue computes free slots",
+        description="The first bookable start with this master in the next 14 days (null: none)",
     )
 
     @classmethod
-    def of(cls, hit: SearchHit) -> SearchServiceOut:
+    def of(cls, hit: SearchHit, next_available: datetime | None) -> SearchServiceOut:
         return cls(
             id=hit.service_id,
             name=hit.name,
@@ -100,6 +101,7 @@ class SearchServiceOut(CamelModel):
             duration=hit.duration_minutes,
             category=hit.category_id,
             specialist=SpecialistOut.of(hit.specialist),
+            next_available=next_available,
         )
 
 
@@ -114,6 +116,16 @@ class PriceRangeOut(CamelModel):
 class SearchFiltersOut(CamelModel):
     categories: list[str] = Field(description="Category ids present in the whole result set")
     price_ranges: list[PriceRangeOut] = Field(description="Non-empty price ranges of the result")
+
+
+class MasterNextAvailableOut(CamelModel):
+    specialist_id: uuid.UUID
+    next_available: datetime | None
+
+
+class NextAvailableOut(CamelModel):
+    next_available: datetime | None = Field(description="The earliest over every master")
+    masters: list[MasterNextAvailableOut]
 
 
 class SearchOut(CamelModel):
@@ -169,13 +181,26 @@ class ServiceDetailsOut(CamelModel):
     reviews: list[ReviewOut] = Field(
         description="Empty until reviews are built (a later issue)", default_factory=list
     )
-    availability: dict[str, Any] | None = Field(
-        default=None, description="Always null until the scheduling issue computes free slots"
+    availability: NextAvailableOut = Field(
+        description="The next bookable starts in the next 14 days, overall and per master"
     )
 
     @classmethod
-    def of(cls, service: Service, currency: str, masters: list[SpecialistRow]) -> ServiceDetailsOut:
+    def of(
+        cls,
+        service: Service,
+        currency: str,
+        masters: list[SpecialistRow],
+        starts: Mapping[tuple[uuid.UUID, uuid.UUID], datetime | None],
+    ) -> ServiceDetailsOut:
         profiles = [SpecialistProfileOut.of(row) for row in masters]
+        per_master = [
+            MasterNextAvailableOut(
+                specialist_id=row.master_id, next_available=starts.get((service.id, row.master_id))
+            )
+            for row in masters
+        ]
+        known = [entry.next_available for entry in per_master if entry.next_available]
         return cls(
             id=service.id,
             name=service.name,
@@ -189,4 +214,7 @@ class ServiceDetailsOut(CamelModel):
             deliverables=list(service.deliverables or []),
             specialist=profiles[0],
             masters=profiles,
+            availability=NextAvailableOut(
+                next_available=min(known, default=None), masters=per_master
+            ),
         )

@@ -29,10 +29,12 @@ from bookwell.catalog.schemas import (
 )
 from bookwell.catalog.search import query_words
 from bookwell.errors import NotFound, ValidationFailed
-from bookwell.kit.cache import CATALOG, Cache
+from bookwell.kit.cache import AVAILABILITY, CATALOG, Cache
+from bookwell.kit.clock import utcnow
 from bookwell.kit.hours import WEEKDAYS
 from bookwell.kit.pagination import PageRequest, Pagination
 from bookwell.kit.schemas import ok
+from bookwell.scheduling.offers import next_available_starts
 
 SEARCH_TTL_SECONDS = 300
 DETAILS_TTL_SECONDS = 300
@@ -106,11 +108,19 @@ def _key(kind: str, version: int, parts: Any) -> str:
 
 
 async def _cached(
-    cache: Cache, kind: str, parts: Any, ttl: int, build: Callable[[], Awaitable[bytes]]
+    cache: Cache,
+    kind: str,
+    parts: Any,
+    ttl: int,
+    build: Callable[[], Awaitable[bytes]],
+    *,
+    shows_free_time: bool = False,
 ) -> bytes:
     # The version is read before the database: a result built from data older than a
     # bump can then only be stored under a version no reader asks for anymore.
     version = await cache.version(CATALOG)
+    if shows_free_time:
+        parts = [parts, await cache.version(AVAILABILITY)]
     key = _key(kind, version, parts)
     body = await cache.get(key)
     if body is None:
@@ -134,8 +144,14 @@ async def search_services(
         if result.total == 0 and criteria.words:
             fuzzy = dataclasses.replace(criteria, fuzzy=True)
             result = await repository.search(fuzzy, page.offset, page.limit)
+        starts = await next_available_starts(
+            session, [(hit.service_id, hit.specialist.master_id) for hit in result.hits], utcnow()
+        )
         out = SearchOut(
-            services=[SearchServiceOut.of(hit) for hit in result.hits],
+            services=[
+                SearchServiceOut.of(hit, starts.get((hit.service_id, hit.specialist.master_id)))
+                for hit in result.hits
+            ],
             pagination=Pagination.of(page, result.total),
             filters=SearchFiltersOut(
                 categories=result.categories,
@@ -148,7 +164,7 @@ async def search_services(
         return ok(out).model_dump_json(by_alias=True).encode()
 
     parts = [dataclasses.asdict(criteria), page.page, page.limit]
-    return await _cached(cache, "search", parts, SEARCH_TTL_SECONDS, build)
+    return await _cached(cache, "search", parts, SEARCH_TTL_SECONDS, build, shows_free_time=True)
 
 
 async def list_categories(session: AsyncSession, cache: Cache, language: str) -> bytes:
@@ -173,10 +189,14 @@ async def service_details(session: AsyncSession, cache: Cache, service_id: uuid.
         if found is None or not masters:
             raise NotFound("Service not found")
         service, currency = found
+        offers = [(service.id, master.master_id) for master in masters]
+        starts = await next_available_starts(session, offers, utcnow())
         return (
-            ok(ServiceDetailsOut.of(service, currency, masters))
+            ok(ServiceDetailsOut.of(service, currency, masters, starts))
             .model_dump_json(by_alias=True)
             .encode()
         )
 
-    return await _cached(cache, "service", str(service_id), DETAILS_TTL_SECONDS, build)
+    return await _cached(
+        cache, "service", str(service_id), DETAILS_TTL_SECONDS, build, shows_free_time=True
+    )

@@ -90,8 +90,31 @@ class RedisCache:
 
 
 CATALOG = "catalog"
+# Free time: bookings and their status changes. Answers that show `nextAvailable`
+# are keyed by this version as well as the catalog's.
+AVAILABILITY = "availability"
 
 
 def catalog_changed(session: AsyncSession, cache: Cache) -> None:
     """Drop cached search results and profiles once this transaction commits."""
     after_commit(session, lambda: cache.bump(CATALOG))
+
+
+def use_cache(session: AsyncSession, cache: Cache) -> None:
+    """Let code deep in a request (the booking rules) reach the request's cache."""
+    session.info["cache"] = cache
+
+
+def availability_changed(session: AsyncSession) -> None:
+    """Drop cached answers showing free time once this transaction commits (once per
+    transaction; a session without a cache, e.g. a CLI job, has nothing to drop)."""
+    cache: Cache | None = session.info.get("cache")
+    if cache is None or session.info.get("availability_bumped"):
+        return
+    session.info["availability_bumped"] = True
+
+    async def bump() -> None:
+        session.info.pop("availability_bumped", None)
+        await cache.bump(AVAILABILITY)
+
+    after_commit(session, bump)

@@ -12,10 +12,10 @@ from bookwell.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
-# Search objects made by raw SQL in migration 20261121_0003 (FTS5 on SQLite, GIN
-# indexes on PostgreSQL); the models do not describe them.
+# Search objects made by raw SQL in migration 20261121_0003 (FTS5 on SQLite, the
+# pg_trgm index on PostgreSQL); the models do not describe them.
 _SEARCH_TABLE_PREFIX = "services_fts"
-_SEARCH_INDEXES = frozenset({"ix_services_search_document", "ix_services_name_trgm"})
+_SEARCH_INDEXES = frozenset({"ix_services_name_trgm"})
 
 
 def include_name(
