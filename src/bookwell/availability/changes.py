@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -161,14 +160,6 @@ async def list_blocks(
 # --- date overrides --------------------------------------------------------------
 
 
-def _override_snapshot(row: AvailabilityOverride) -> dict[str, Any]:
-    """snapshot() with the date as text (the audit log stores JSON)."""
-    return {
-        key: value.isoformat() if isinstance(value, date) else value
-        for key, value in snapshot(row).items()
-    }
-
-
 async def set_override(
     session: AsyncSession,
     cache: Cache,
@@ -194,7 +185,7 @@ async def set_override(
                 action="create",
                 entity_type=ENTITY_OVERRIDE,
                 entity_id=row.id,
-                after=_override_snapshot(row),
+                after=snapshot(row),
             )
             catalog_changed(session, cache)
             return row
@@ -202,7 +193,7 @@ async def set_override(
         row = await overrides.on(master.id, day)
         if row is None:
             raise NotFound("Override not found")
-    before = _override_snapshot(row)
+    before = snapshot(row)
     row.hours = list(body.hours)
     row.reason = body.reason
     row.updated_at = now
@@ -214,7 +205,7 @@ async def set_override(
         entity_type=ENTITY_OVERRIDE,
         entity_id=row.id,
         before=before,
-        after=_override_snapshot(row),
+        after=snapshot(row),
     )
     catalog_changed(session, cache)
     return row
@@ -234,7 +225,7 @@ async def remove_override(
             "No override on this date",
             details=[ErrorDetail("date", "has no override", "NOT_FOUND")],
         )
-    before = _override_snapshot(row)
+    before = snapshot(row)
     await overrides.delete(row)
     await record_change(
         session,
