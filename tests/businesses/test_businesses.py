@@ -50,6 +50,8 @@ async def test_signed_in_user_registers_a_pending_business_and_owns_it(
     assert business["currency"] == "KZT"
     assert business["depositAmount"] == 2000
     assert business["cancellationNoticeHours"] == 12
+    assert business["bookingHorizonDays"] == 365
+    assert business["paymentWindowMinutes"] == 15
     assert business["autoConfirm"] is False
     assert business["contactPhone"] == "+77015550101"
     assert business["openingHours"] == {
@@ -131,6 +133,10 @@ async def test_taken_email_fails_without_creating_the_business(client: httpx.Asy
         ("depositAmount", "ten"),
         ("cancellationNoticeHours", -1),
         ("cancellationNoticeHours", "soon"),
+        ("bookingHorizonDays", 0),
+        ("bookingHorizonDays", 3651),
+        ("paymentWindowMinutes", 0),
+        ("paymentWindowMinutes", "soon"),
         ("openingHours", {"funday": {"start": "09:00", "end": "17:00"}}),
         ("openingHours", {"monday": {"start": "18:00", "end": "09:00"}}),
         ("openingHours", {"monday": {"start": "9am", "end": "17:00"}}),
@@ -288,6 +294,8 @@ async def test_owner_updates_only_the_fields_given(app: FastAPI, client: httpx.A
         ({"openingHours": None}, "openingHours"),
         ({"depositAmount": 0.001}, "depositAmount"),
         ({"cancellationNoticeHours": None}, "cancellationNoticeHours"),
+        ({"bookingHorizonDays": None}, "bookingHorizonDays"),
+        ({"paymentWindowMinutes": 1441}, "paymentWindowMinutes"),
     ],
 )
 async def test_bad_updates_are_refused(

@@ -27,6 +27,10 @@ Description = Annotated[str, StringConstraints(max_length=5000)]
 # Checked by the service (format and reserved names, with a code per problem).
 Subdomain = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 NoticeHours = Annotated[int, Field(ge=0, le=24 * 365)]
+HorizonDays = Annotated[int, Field(ge=1, le=3650, description="How far ahead clients may book")]
+PaymentWindow = Annotated[
+    int, Field(ge=1, le=1440, description="Minutes a booking waits for its deposit")
+]
 
 
 class BusinessIn(RequestModel):
@@ -47,6 +51,8 @@ class BusinessIn(RequestModel):
         None, description="Default: Monday-Friday 09:00-17:00 in the business's zone"
     )
     cancellation_notice_hours: NoticeHours = 24
+    booking_horizon_days: HorizonDays = 365
+    payment_window_minutes: PaymentWindow = 15
     deposit_amount: Amount = Field(
         Decimal(0), description="Default deposit per booking, in major units of the currency"
     )
@@ -70,6 +76,8 @@ class BusinessUpdateIn(RequestModel):
     description: Description | None = None
     opening_hours: OpeningHours | None = None
     cancellation_notice_hours: NoticeHours | None = None
+    booking_horizon_days: HorizonDays | None = None
+    payment_window_minutes: PaymentWindow | None = None
     deposit_amount: Amount | None = None
     auto_confirm: bool | None = None
     contact_email: EmailStr | None = None
@@ -86,6 +94,8 @@ class BusinessOut(CamelModel):
     currency: str
     opening_hours: dict[str, Any]
     cancellation_notice_hours: int
+    booking_horizon_days: int
+    payment_window_minutes: int
     deposit_amount: int | float = Field(description="Major units of `currency`")
     auto_confirm: bool
     contact_email: str | None
@@ -107,6 +117,8 @@ class BusinessOut(CamelModel):
             currency=business.currency,
             opening_hours=week_for_display(business.opening_hours),
             cancellation_notice_hours=business.cancellation_notice_hours,
+            booking_horizon_days=business.booking_horizon_days,
+            payment_window_minutes=business.payment_window_minutes,
             deposit_amount=to_major(business.deposit_amount, business.currency),
             auto_confirm=business.auto_confirm,
             contact_email=business.contact_email,

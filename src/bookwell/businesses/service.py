@@ -149,6 +149,8 @@ async def create_business(
         if data.opening_hours is not None
         else default_opening_hours(),
         cancellation_notice_hours=data.cancellation_notice_hours,
+        booking_horizon_days=data.booking_horizon_days,
+        payment_window_minutes=data.payment_window_minutes,
         deposit_amount=deposit,
         auto_confirm=data.auto_confirm,
         contact_email=data.contact_email,
@@ -210,6 +212,8 @@ async def update_business(
         ("description", "description"),
         ("opening_hours", "openingHours"),
         ("cancellation_notice_hours", "cancellationNoticeHours"),
+        ("booking_horizon_days", "bookingHorizonDays"),
+        ("payment_window_minutes", "paymentWindowMinutes"),
         ("auto_confirm", "autoConfirm"),
     ):
         if name in sent:
