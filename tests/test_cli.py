@@ -31,7 +31,7 @@ from bookwell.app import create_app
 from bookwell.cli import app as cli_app
 from bookwell.config import load_settings
 from bookwell.migrations import alembic_config
-from tests.conftest import make_settings, run_in_thread
+from tests.conftest import free_port, make_settings, run_in_thread
 from tests.factories import registration
 
 ADMIN_EMAIL = "admin@example.com"
@@ -52,6 +52,10 @@ SETTINGS_VARIABLES = (
     "LOG_LEVEL",
     "LOG_FORMAT",
     "CORS_ORIGINS",
+    "FORWARDED_ALLOW_IPS",
+    "METRICS_PORT",
+    "METRICS_TOKEN",
+    "PUBLIC_URL",
 )
 
 runner = CliRunner()
@@ -276,13 +280,6 @@ def test_bad_value_exits_2_naming_the_variable(
 # --- serve (a real process) --------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -298,7 +295,9 @@ class Server:
 
 
 @contextmanager
-def running_server(tmp_path: Path, *extra: str) -> Iterator[Server]:
+def running_server(
+    tmp_path: Path, *extra: str, env_extra: dict[str, str] | None = None
+) -> Iterator[Server]:
     """`bookwell serve` as a subprocess, answering /health, killed at the end."""
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     env.update(
@@ -306,6 +305,7 @@ def running_server(tmp_path: Path, *extra: str) -> Iterator[Server]:
         ADMIN_EMAIL=ADMIN_EMAIL,
         ADMIN_PASSWORD=ADMIN_PASSWORD,
         HOST="127.0.0.1",
+        **(env_extra or {}),
     )
     port = free_port()
     log = tmp_path / "server.log"
@@ -333,8 +333,14 @@ def running_server(tmp_path: Path, *extra: str) -> Iterator[Server]:
             time.sleep(0.1)
         yield running
     finally:
+        # SIGTERM first: with --workers the parent stops its worker processes (a
+        # SIGKILL would leave them running, holding CPU and the port).
         if process.poll() is None:
-            process.kill()
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
         process.wait(timeout=10)
 
 
@@ -467,15 +473,38 @@ def test_metrics_add_up_across_worker_processes(tmp_path: Path) -> None:
         # A new connection each time, many at once, so both workers take a share.
         return httpx.get(f"{started.url}/api/v1/health", timeout=10).status_code
 
-    with running_server(tmp_path, "--workers", "2") as started:
+    metrics_port = free_port()
+    with running_server(
+        tmp_path, "--workers", "2", env_extra={"METRICS_PORT": str(metrics_port)}
+    ) as started:
         with ThreadPoolExecutor(max_workers=16) as pool:
             assert set(pool.map(hit, range(requests))) == {200}
         scrapes = [
-            _count_of(httpx.get(f"{started.url}/metrics", timeout=10).text, "/api/v1/health")
-            for _ in range(8)
+            _count_of(
+                httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text,
+                "/api/v1/health",
+            )
+            for _ in range(4)
         ]
-    # Whichever worker answers the scrape, it reports the requests of both.
+        # Not on the API's own port without METRICS_TOKEN.
+        assert httpx.get(f"{started.url}/metrics", timeout=10).status_code == 404
     assert scrapes == [requests] * len(scrapes)
+
+
+def test_serve_believes_no_forwarded_header_by_default(server: Server) -> None:
+    """uvicorn alone trusts X-Forwarded-For from 127.0.0.1; `bookwell serve` trusts
+    only FORWARDED_ALLOW_IPS (unset here), so a spoofed address buys no guesses."""
+    login = {"email": ADMIN_EMAIL, "password": "Wrong-pass-123"}
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        for _ in range(5):
+            assert http.post("/api/v1/auth/login", json=login).status_code == 401
+        for spoofed in ("203.0.113.9", "198.51.100.7"):
+            response = http.post(
+                "/api/v1/auth/login",
+                json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+                headers={"X-Forwarded-For": spoofed},
+            )
+            assert response.status_code == 429, response.text
 
 
 # --- expire-bookings -----------------------------------------------------------

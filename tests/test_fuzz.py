@@ -3,6 +3,7 @@ client sends, the API never answers 500 and always uses the envelope."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,14 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
     folder = tmp_path_factory.mktemp("fuzz")
     database = folder / "fuzz.db"
     database.write_bytes(sqlite_template.read_bytes())
-    app = create_app(make_settings(folder, f"sqlite:///{database}", rate_limits_enabled=False))
+    app = create_app(
+        make_settings(
+            folder,
+            f"sqlite:///{database}",
+            rate_limits_enabled=False,
+            request_timeout_seconds=_TIMEOUT_SECONDS,
+        )
+    )
     with TestClient(app):
         yield app
 
@@ -32,9 +40,18 @@ def api_schema(fuzz_app: FastAPI) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_asgi("/api/docs", fuzz_app)
 
 
+# Shorter than the default 30 s, so a stuck request fails the test quickly.
+_TIMEOUT_SECONDS = 10.0
+
+
 def _check(case: schemathesis.Case, headers: dict[str, str]) -> None:
+    started = time.perf_counter()
     response = case.call(headers=headers)
+    took = time.perf_counter() - started
     assert response.status_code < 500, (case.method, case.path, response.text)
+    # Measured outside every middleware: the request timeout does not cover the time
+    # spent logging a failure, which once took ~50 s.
+    assert took < _TIMEOUT_SECONDS, (case.method, case.path, took)
     if response.status_code >= 400 and case.path.startswith("/api/v1"):
         body = response.json()
         assert body["success"] is False, body

@@ -12,16 +12,18 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bookwell.bookings.expiry import sweep
-from bookwell.config import ConfigError, Settings, load_settings
+from bookwell.config import ConfigError, Settings, load_settings, reveal
 from bookwell.db import Database
 from bookwell.demo import DEMO_PASSWORD, DemoOptions, DemoSummary, describe, seed_demo
 from bookwell.errors import DomainError
 from bookwell.logging import configure_logging
+from bookwell.metrics import metrics_registry
 from bookwell.migrations import run_migrations
 from bookwell.users.service import AdminOutcome, ensure_super_admin
 
@@ -184,11 +186,10 @@ def serve(
     configure_logging(settings)
     if migrate_first:
         run_migrations(settings)
-    if settings.admin_email and settings.admin_password:
+    admin_password = reveal(settings.admin_password)
+    if settings.admin_email and admin_password:
         try:
-            outcome = asyncio.run(
-                _ensure_admin(settings, settings.admin_email, settings.admin_password)
-            )
+            outcome = asyncio.run(_ensure_admin(settings, settings.admin_email, admin_password))
         except DomainError as exc:
             console.print(f"[bold red]ADMIN_EMAIL/ADMIN_PASSWORD refused:[/] {_explain(exc)}")
             raise typer.Exit(code=2) from None
@@ -205,6 +206,11 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     if workers > 1:
         _share_metrics_between_workers(settings)
+        if settings.metrics_port:
+            # The worker processes come and go; the parent serves their sum.
+            start_http_server(
+                settings.metrics_port, addr="127.0.0.1", registry=metrics_registry(None)
+            )
     uvicorn.run(
         "bookwell.app:create_app",
         factory=True,
@@ -213,8 +219,13 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # The app trusts X-Forwarded-* from FORWARDED_ALLOW_IPS alone (see create_app);
+        # uvicorn's own handling would trust 127.0.0.1 by default.
+        proxy_headers=False,
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        # A worker process re-imports this command's modules before it answers the
+        # parent's health check; on a busy machine that takes longer than the 5 s default.
+        timeout_worker_healthcheck=30,
     )
 
 

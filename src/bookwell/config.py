@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from enum import StrEnum
@@ -10,12 +11,34 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from limits import parse
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 # "aaaa...a" or "1212...12" is long but not random.
 MIN_SECRET_DISTINCT_CHARACTERS = 10
+
+
+# Settings that may carry a password or a key: kept as SecretStr, so no repr, log
+# line or error page shows them (`**********`); read with reveal().
+_SECRETS = (
+    "database_url",
+    "redis_url",
+    "jwt_secret",
+    "admin_password",
+    "telegram_bot_token",
+    "telegram_webhook_secret",
+    "smtp_url",
+    "stripe_secret_key",
+    "stripe_webhook_secret",
+    "s3_secret_access_key",
+    "metrics_token",
+)
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The value of an optional secret setting, at the one place that uses it."""
+    return secret.get_secret_value() if secret is not None else None
 
 
 class AppEnv(StrEnum):
@@ -34,25 +57,35 @@ class Settings(BaseSettings):
     debug: bool = False
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # This server's own address, the base of URLs it hands out (avatars); never
+    # taken from a request's Host header. Default: http://HOST:PORT.
     public_url: str | None = None
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed: a comma-separated
+    # list of addresses or networks of the reverse proxies, or "*". Default: none, so
+    # a client cannot choose the address that rate limits are keyed by.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # /metrics is served only to `Authorization: Bearer METRICS_TOKEN`, or (with
+    # METRICS_PORT) on a separate listener bound to 127.0.0.1; neither: not at all.
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(None, ge=1, le=65535)
     # Where the web app is served: the base of links in emails (accept an invitation).
     web_app_url: str | None = None
     data_dir: Path = Path("./var")
 
-    database_url: str | None = None
+    database_url: SecretStr | None = None
     db_pool_size: int = Field(10, ge=1, le=20)
     db_max_overflow: int = Field(10, ge=0, le=20)
     db_pool_timeout: float = Field(30.0, gt=0)
-    redis_url: str | None = None
+    redis_url: SecretStr | None = None
 
-    jwt_secret: str | None = None
+    jwt_secret: SecretStr | None = None
     jwt_issuer: str = "bookwell"
     jwt_audience: str = "bookwell-api"
     access_token_ttl_seconds: int = Field(3600, ge=60)
     refresh_token_ttl_days: int = Field(30, ge=1)
 
     admin_email: str | None = None
-    admin_password: str | None = None
+    admin_password: SecretStr | None = None
 
     base_domain: str = "localhost"
     # A specialist's one-person business waits for a super admin like any other when on.
@@ -63,21 +96,21 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str | None = None
 
-    telegram_bot_token: str | None = None
-    telegram_webhook_secret: str | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_auth_max_age_seconds: int = Field(86400, ge=60)
 
-    smtp_url: str | None = None
+    smtp_url: SecretStr | None = None
     sms_provider: str | None = None
-    stripe_secret_key: str | None = None
-    stripe_webhook_secret: str | None = None
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
 
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
-    s3_secret_access_key: str | None = None
+    s3_secret_access_key: SecretStr | None = None
     s3_public_url: str | None = None
 
     avatar_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
@@ -101,11 +134,26 @@ class Settings(BaseSettings):
     client_code_ttl_minutes: int = Field(10, ge=1, le=60)
     client_token_ttl_days: int = Field(30, ge=1, le=365)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; list the reverse proxies' "
+                    "addresses, e.g. 10.0.0.5,10.1.0.0/16 (or * behind a private network)"
+                ) from None
         return value
 
     @field_validator(
@@ -136,21 +184,24 @@ class Settings(BaseSettings):
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
+    @field_validator(*_SECRETS, mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     @field_validator("database_url")
     @classmethod
-    def _known_database(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+    def _known_database(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("sqlite", "postgresql", "postgres://")
+        ):
             raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql://")
         return value
 
     @field_validator("redis_url")
     @classmethod
-    def _known_redis(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if not value.startswith(("redis://", "rediss://")):
+    def _known_redis(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://")):
             raise ValueError("REDIS_URL must start with redis:// or rediss://")
         return value
 
@@ -158,11 +209,12 @@ class Settings(BaseSettings):
     def _production_guards(self) -> Settings:
         if self.app_env is not AppEnv.PRODUCTION:
             return self
-        if not self.jwt_secret:
+        jwt_secret = reveal(self.jwt_secret)
+        if not jwt_secret:
             raise ConfigError("JWT_SECRET is required when APP_ENV=production")
         if (
-            len(self.jwt_secret) < MIN_SECRET_LENGTH
-            or len(set(self.jwt_secret)) < MIN_SECRET_DISTINCT_CHARACTERS
+            len(jwt_secret) < MIN_SECRET_LENGTH
+            or len(set(jwt_secret)) < MIN_SECRET_DISTINCT_CHARACTERS
         ):
             raise ConfigError(
                 f"JWT_SECRET is too weak for APP_ENV=production: use at least "
@@ -184,7 +236,7 @@ class Settings(BaseSettings):
     @cached_property
     def async_database_url(self) -> str:
         """The configured URL with the async driver picked for its dialect."""
-        url = self.database_url or f"sqlite:///{(self.data_dir / 'bookwell.db').resolve()}"
+        url = reveal(self.database_url) or f"sqlite:///{(self.data_dir / 'bookwell.db').resolve()}"
         if url.startswith("postgres://"):
             url = "postgresql://" + url.removeprefix("postgres://")
         if url.startswith("postgresql://"):
@@ -196,8 +248,8 @@ class Settings(BaseSettings):
     @cached_property
     def signing_secret(self) -> str:
         """JWT_SECRET, or in development one generated once and kept in DATA_DIR."""
-        if self.jwt_secret:
-            return self.jwt_secret
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
         path = self.data_dir / "jwt_secret"
         if path.exists():
             return path.read_text().strip()
@@ -217,8 +269,13 @@ class Settings(BaseSettings):
     def web_app_base(self) -> str:
         """The web app's address without a trailing slash: WEB_APP_URL, else
         PUBLIC_URL, else this server's http://HOST:PORT."""
-        base = self.web_app_url or self.public_url or f"http://{self.host}:{self.port}"
-        return base.rstrip("/")
+        return (self.web_app_url or self.public_base).rstrip("/")
+
+    @property
+    def public_base(self) -> str:
+        """This server's address without a trailing slash: PUBLIC_URL, else
+        http://HOST:PORT."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def uploads_dir(self) -> Path:

@@ -86,6 +86,12 @@ class BookingConflict(DomainError):
     default_message = "The time slot is no longer available"
 
 
+class ConcurrentChange(DomainError):
+    code = "CONCURRENT_CHANGE"
+    status_code = 409
+    default_message = "Another request changed the same data at the same moment; try again"
+
+
 class CancellationNotAllowed(DomainError):
     code = "CANCELLATION_NOT_ALLOWED"
     status_code = 422

@@ -8,12 +8,13 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bookwell.errors import (
     HTTP_STATUS_ERRORS,
+    ConcurrentChange,
     DomainError,
     ErrorDetail,
     InternalError,
@@ -127,10 +128,25 @@ async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResp
     return error_response(error, request_id_of(request.scope.get("state")))
 
 
+# PostgreSQL gave up on the transaction because of a concurrent one (deadlock,
+# serialization failure): nothing was written, and the same request may succeed now.
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_SQLSTATES:
+        raise exc  # a bug: the outermost middleware answers 500 and logs it
+    log.warning("database_conflict", sqlstate=getattr(exc.orig, "sqlstate", None))
+    error = ConcurrentChange(headers={"Retry-After": "1"})
+    return error_response(error, request_id_of(request.scope.get("state")))
+
+
 def install_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     # Lost or refused database connections and an exhausted pool are outages, not bugs.
     for unreachable in (OperationalError, InterfaceError, SQLAlchemyTimeoutError, ConnectionError):
         app.add_exception_handler(unreachable, _on_database_unreachable)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)

@@ -19,11 +19,18 @@ def configure_logging(settings: Settings) -> None:
     ]
     # The renderers live in the handler's formatter, so loggers that structlog has
     # cached keep working when another app reconfigures the format.
+    # Tracebacks are plain in every mode: structlog's default in development renders
+    # them with rich and the local variables of every frame, which took ~50 s per
+    # error on the event loop, wrote megabytes and printed secrets held in locals.
     renderers: list[structlog.types.Processor]
     if settings.json_logs:
         renderers = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     else:
-        renderers = [structlog.dev.ConsoleRenderer(colors=False)]
+        renderers = [
+            structlog.dev.ConsoleRenderer(
+                colors=False, exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -7,10 +7,10 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,33 +22,16 @@ from bookwell.errors import (
     InternalError,
     RateLimitExceeded,
     ServiceUnavailable,
+    ValidationFailed,
 )
 from bookwell.exception_handlers import error_response
 from bookwell.kit.ratelimit import LimitState, RateLimiter
+from bookwell.kit.text import MESSAGE, has_control_characters
+from bookwell.metrics import Metrics
 
 log = structlog.get_logger("bookwell.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-
-
-class Metrics:
-    """Prometheus metrics of one app (own registry, so several apps can coexist)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "http_requests_total",
-            "HTTP requests by route template, method and status",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "http_request_duration_seconds",
-            "HTTP request duration by route template",
-            ["method", "route"],
-            registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-        )
 
 
 def _state(scope: Scope) -> dict[str, Any]:
@@ -183,6 +166,35 @@ class TimeoutMiddleware:
                 await error_response(error, str(_state(scope).get("request_id", "")))(
                     scope, receive, send
                 )
+
+
+class PrintableInputMiddleware:
+    """The path and the query string follow the text rule of kit/text.py (bodies get it
+    from RequestModel): a control character is a 400 naming the parameter."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            field = _unprintable_field(scope)
+            if field is not None:
+                error = ValidationFailed.on(field, MESSAGE, "CONTROL_CHARACTERS")
+                await error_response(error, str(_state(scope).get("request_id", "")))(
+                    scope, receive, send
+                )
+                return
+        await self.app(scope, receive, send)
+
+
+def _unprintable_field(scope: Scope) -> str | None:
+    if has_control_characters(scope["path"]):
+        return "path"
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if has_control_characters(name) or has_control_characters(value):
+            return name if not has_control_characters(name) else "query"
+    return None
 
 
 class RateLimitMiddleware:

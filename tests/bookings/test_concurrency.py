@@ -423,7 +423,10 @@ async def insert_at_once(url: str, shop: Salon, count: int) -> Counter[str]:
                 start,
                 start + timedelta(hours=1),
             )
-        except asyncpg.ExclusionViolationError:
+        # Two inserts that wait on each other's uncommitted row can deadlock; PostgreSQL
+        # then aborts one. Either way the database refused it: what counts is that
+        # exactly one row got in.
+        except (asyncpg.ExclusionViolationError, asyncpg.DeadlockDetectedError):
             return "refused"
         return "inserted"
 

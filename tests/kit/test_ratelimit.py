@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
 
+from bookwell.models import AuthSession
 from tests.conftest import AppFactory, client_for
-from tests.factories import assert_error, register
+from tests.factories import DEFAULT_PASSWORD, assert_error, register
 
 WRONG = {"password": "Wrong-pass-123"}
 
@@ -123,3 +126,89 @@ async def test_redis_limits_are_shared_between_api_processes(
         for http in (a, b, a, b, a):
             assert (await _fail_login(http, "shared@example.com")).status_code == 401
         assert_error(await _fail_login(b, "shared@example.com"), 429, "RATE_LIMIT_EXCEEDED")
+
+
+# --- the client address: X-Forwarded-For only from trusted proxies ---------------
+
+
+def _from(app: FastAPI, peer: str) -> httpx.AsyncClient:
+    """A client whose TCP peer address is `peer` (a browser, or a reverse proxy)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(peer, 40000)),
+        base_url="http://testserver",
+    )
+
+
+async def _exhaust_login_limit(http: httpx.AsyncClient, email: str) -> None:
+    for _ in range(5):
+        assert (await _fail_login(http, email)).status_code == 401
+    assert_error(await _fail_login(http, email), 429, "RATE_LIMIT_EXCEEDED")
+
+
+async def test_spoofed_forwarded_for_from_an_untrusted_peer_changes_nothing(
+    app_factory: AppFactory,
+) -> None:
+    # Loopback is not trusted either unless configured (uvicorn's own default trusts it).
+    app = await app_factory()
+    async with _from(app, "127.0.0.1") as http:
+        account = await register(http)
+        await _exhaust_login_limit(http, account.email)
+        for spoofed in ("203.0.113.9", "198.51.100.1, 203.0.113.10"):
+            response = await http.post(
+                "/api/v1/auth/login",
+                json={"email": account.email, "password": account.password},
+                headers={"X-Forwarded-For": spoofed},
+            )
+            assert_error(response, 429, "RATE_LIMIT_EXCEEDED")
+
+
+async def test_trusted_proxy_passes_the_real_client_address(app_factory: AppFactory) -> None:
+    app = await app_factory(forwarded_allow_ips="10.0.0.0/8")
+    async with _from(app, "10.1.2.3") as proxy, _from(app, "192.0.2.50") as direct:
+        account = await register(proxy)
+        attacker = {"X-Forwarded-For": "203.0.113.9"}
+        for _ in range(5):
+            response = await proxy.post(
+                "/api/v1/auth/login", json={"email": account.email, **WRONG}, headers=attacker
+            )
+            assert response.status_code == 401
+        blocked = await proxy.post(
+            "/api/v1/auth/login",
+            json={"email": account.email, "password": account.password},
+            headers=attacker,
+        )
+        assert_error(blocked, 429, "RATE_LIMIT_EXCEEDED")
+        # Another client behind the same proxy has its own count...
+        other = await proxy.post(
+            "/api/v1/auth/login",
+            json={"email": account.email, "password": account.password},
+            headers={"X-Forwarded-For": "203.0.113.77"},
+        )
+        assert other.status_code == 200, other.text
+        # ...and a peer outside the trusted network cannot pose as it.
+        spoof = await direct.post(
+            "/api/v1/auth/login",
+            json={"email": account.email, "password": account.password},
+            headers=attacker,
+        )
+        assert spoof.status_code == 200, spoof.text
+
+
+async def _sessions_ips(app: FastAPI) -> set[str | None]:
+    async with app.state.db.session() as session:
+        rows = await session.execute(select(AuthSession.ip_address))
+        return {row[0] for row in rows}
+
+
+async def test_sessions_record_the_address_the_limits_use(app_factory: AppFactory) -> None:
+    app = await app_factory(forwarded_allow_ips="10.1.2.3")
+    async with _from(app, "10.1.2.3") as proxy:
+        await register(proxy, email="via-proxy@example.com")
+        response = await proxy.post(
+            "/api/v1/auth/login",
+            json={"email": "via-proxy@example.com", "password": DEFAULT_PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
+        )
+        assert response.status_code == 200
+        assert "strict-transport-security" in response.headers
+    assert "203.0.113.9" in await _sessions_ips(app)

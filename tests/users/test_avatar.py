@@ -174,8 +174,8 @@ async def test_upload_stores_and_serves_the_image(
         content_type=CONTENT_TYPES[image_format],
     )
     parts = urlsplit(url)
-    assert parts.scheme == "http"
-    assert parts.netloc == "testserver"
+    # PUBLIC_URL unset: this server's HOST:PORT.
+    assert f"{parts.scheme}://{parts.netloc}" == "http://127.0.0.1:8000"
     assert parts.path.startswith(f"/media/avatars/{account.id}/")
     assert parts.path.endswith("." + EXTENSIONS[image_format])
     # The client's file name is not used for the stored name.
@@ -189,6 +189,19 @@ async def test_upload_stores_and_serves_the_image(
     assert image.size == (64, 48)
     assert local_path(app, url).read_bytes() == served.content
     assert await avatar_in_profile(client, account) == url
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "evil.example:8443"])
+async def test_the_url_comes_from_public_url_never_from_the_host_header(
+    app_factory: AppFactory, host: str
+) -> None:
+    app = await app_factory(public_url="https://api.bookwell.example/")
+    async with client_for(app, headers={"Host": host}) as client:
+        account = await register(client)
+        url = await uploaded_url(client, account, image_bytes("PNG"), content_type="image/png")
+        assert url.startswith("https://api.bookwell.example/media/avatars/")
+        assert await avatar_in_profile(client, account) == url
+    assert host.split(":")[0] not in url
 
 
 async def test_the_format_is_taken_from_the_content_not_the_name(

@@ -17,7 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-from bookwell.kit.fields import Password, PersonName, PhoneNumber
+from bookwell.auth.telegram import TELEGRAM_ID_MAX
+from bookwell.kit.fields import Password, PersonName, PhoneNumber, WebUrl
 from bookwell.kit.hours import check_timezone
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import User
@@ -79,11 +80,11 @@ class TelegramIn(RequestModel):
     model_config = ConfigDict(**{**RequestModel.model_config, "str_strip_whitespace": False})
 
     init_data: str | None = Field(None, max_length=4096)
-    telegram_id: int | None = Field(None, gt=0)
+    telegram_id: int | None = Field(None, gt=0, le=TELEGRAM_ID_MAX)
     first_name: str | None = Field(None, max_length=256)
     last_name: str | None = Field(None, max_length=256)
     username: str | None = Field(None, max_length=64)
-    photo_url: str | None = Field(None, max_length=1024)
+    photo_url: WebUrl | None = None
     auth_date: int | None = Field(None, gt=0)
     hash: str | None = None
     platform: Platform | None = None

@@ -13,7 +13,7 @@ from bookwell.auth.repository import AuthRepository
 from bookwell.auth.schemas import LoginIn, Platform, RegisterIn, TelegramIn
 from bookwell.auth.telegram import TelegramIdentity, verify_init_data, verify_login_widget
 from bookwell.auth.tokens import issue_access_token
-from bookwell.config import Settings
+from bookwell.config import Settings, reveal
 from bookwell.deps import ClientInfo
 from bookwell.errors import (
     AuthenticationRequired,
@@ -134,12 +134,13 @@ async def login(
 
 
 def _verify_telegram(settings: Settings, data: TelegramIn) -> TelegramIdentity:
-    if not settings.telegram_bot_token:
+    bot_token = reveal(settings.telegram_bot_token)
+    if not bot_token:
         raise ServiceUnavailable("Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN)")
     if data.init_data is not None:
         return verify_init_data(
             data.init_data,
-            bot_token=settings.telegram_bot_token,
+            bot_token=bot_token,
             now=utcnow(),
             max_age_seconds=settings.telegram_auth_max_age_seconds,
         )
@@ -147,7 +148,7 @@ def _verify_telegram(settings: Settings, data: TelegramIn) -> TelegramIdentity:
     return verify_login_widget(
         data.widget_fields(),
         data.hash,
-        bot_token=settings.telegram_bot_token,
+        bot_token=bot_token,
         now=utcnow(),
         max_age_seconds=settings.telegram_auth_max_age_seconds,
     )

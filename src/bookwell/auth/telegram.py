@@ -16,10 +16,58 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl
 
-from bookwell.errors import AuthenticationRequired, ValidationFailed
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
+from bookwell.errors import AuthenticationRequired, ErrorDetail, ValidationFailed
+from bookwell.kit.fields import WebUrl
+from bookwell.kit.text import refuse_control_characters
 
 # Clocks differ a little; an auth_date further ahead than this is refused.
 _FUTURE_SKEW_SECONDS = 300
+
+
+# Telegram user ids fit in 52 bits today and are promised to fit in 64; the database
+# keeps them as a signed 64-bit integer.
+TELEGRAM_ID_MAX = 2**63 - 1
+
+
+class _SignedUser(BaseModel):
+    """The person in signed Telegram data. A valid signature proves who sent it, not
+    that every field has the type Telegram documents, so each is checked."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictInt = Field(gt=0, le=TELEGRAM_ID_MAX)
+    first_name: StrictStr = Field("", max_length=256)
+    last_name: StrictStr | None = Field(None, max_length=256)
+    username: StrictStr | None = Field(None, max_length=64)
+    photo_url: WebUrl | None = None
+    language_code: StrictStr | None = Field(None, max_length=35)
+
+    _printable = field_validator("*")(refuse_control_characters)
+
+
+def _signed_user(raw: object, field: str) -> _SignedUser:
+    try:
+        return _SignedUser.model_validate(raw)
+    except ValidationError as exc:
+        details = [
+            ErrorDetail(
+                ".".join([field, *(str(part) for part in error["loc"])]),
+                str(error["msg"]).removeprefix("Value error, "),
+                "INVALID",
+            )
+            for error in exc.errors()
+        ]
+        raise ValidationFailed("The signed Telegram data is not valid", details=details) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +116,7 @@ def verify_login_widget(
         raise AuthenticationRequired("The Telegram signature is not valid")
     auth_date = int(signed["auth_date"])
     _check_fresh(auth_date, now=now, max_age_seconds=max_age_seconds)
+    # The fields were type-checked by the request schema (TelegramIn).
     return TelegramIdentity(
         telegram_id=int(signed["id"]),
         first_name=signed.get("first_name", ""),
@@ -95,19 +144,19 @@ def verify_init_data(
         raise AuthenticationRequired("The Telegram signature is not valid")
     try:
         auth_date = int(fields["auth_date"])
-        user = json.loads(fields["user"])
-        telegram_id = int(user["id"])
+        raw_user = json.loads(fields["user"])
     except (KeyError, ValueError, TypeError):
         raise ValidationFailed.on(
             "initData", "initData lacks auth_date or a user with an id", "INVALID"
         ) from None
     _check_fresh(auth_date, now=now, max_age_seconds=max_age_seconds)
+    user = _signed_user(raw_user, "initData.user")
     return TelegramIdentity(
-        telegram_id=telegram_id,
-        first_name=str(user.get("first_name", "")),
-        last_name=user.get("last_name"),
-        username=user.get("username"),
-        photo_url=user.get("photo_url"),
-        language_code=user.get("language_code"),
+        telegram_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        photo_url=user.photo_url,
+        language_code=user.language_code,
         auth_date=auth_date,
     )

@@ -10,7 +10,6 @@ subdomain; `availability` is a reserved subdomain, so no tenant is shadowed.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from enum import Enum
 from typing import Annotated
 
@@ -31,6 +30,7 @@ from bookwell.businesses.access import BusinessAccessDep
 from bookwell.deps import CacheDep, SessionDep
 from bookwell.errors import ValidationFailed
 from bookwell.kit.clock import utcnow
+from bookwell.kit.fields import Day
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.schemas import Envelope, MessageOut, ok
 from bookwell.public.endpoints import HostBusiness, PathBusiness
@@ -49,7 +49,7 @@ _DATES = (
 
 MasterId = Annotated[uuid.UUID, Path(alias="masterId")]
 BlockId = Annotated[uuid.UUID, Path(alias="blockId")]
-Day = Annotated[date, Path(alias="date", description="YYYY-MM-DD in the master's zone")]
+DayPath = Annotated[Day, Path(alias="date", description="YYYY-MM-DD in the master's zone")]
 OptionalServiceId = Annotated[
     uuid.UUID | None,
     Query(
@@ -62,8 +62,8 @@ IncludePast = Annotated[bool, Query(alias="includePast", description="Also block
 
 
 def period_query(
-    start_date: Annotated[date | None, Query(alias="startDate", description="YYYY-MM-DD")] = None,
-    end_date: Annotated[date | None, Query(alias="endDate", description="YYYY-MM-DD")] = None,
+    start_date: Annotated[Day | None, Query(alias="startDate", description="YYYY-MM-DD")] = None,
+    end_date: Annotated[Day | None, Query(alias="endDate", description="YYYY-MM-DD")] = None,
     timezone: Annotated[
         str | None, Query(max_length=64, description="IANA zone, e.g. America/New_York")
     ] = None,
@@ -72,8 +72,8 @@ def period_query(
 
 
 def date_range(
-    start_date: Annotated[date | None, Query(alias="startDate", description="YYYY-MM-DD")] = None,
-    end_date: Annotated[date | None, Query(alias="endDate", description="YYYY-MM-DD")] = None,
+    start_date: Annotated[Day | None, Query(alias="startDate", description="YYYY-MM-DD")] = None,
+    end_date: Annotated[Day | None, Query(alias="endDate", description="YYYY-MM-DD")] = None,
 ) -> service.PeriodQuery:
     return service.PeriodQuery(start_date=start_date, end_date=end_date)
 
@@ -137,7 +137,7 @@ def master_choice(
 
 
 MasterChoice = Annotated[uuid.UUID | None, Depends(master_choice)]
-OneDay = Annotated[date | None, Query(alias="date", description="YYYY-MM-DD")]
+OneDay = Annotated[Day | None, Query(alias="date", description="YYYY-MM-DD")]
 Timezone = Annotated[str | None, Query(max_length=64, description="IANA zone")]
 
 
@@ -277,7 +277,7 @@ _OVERRIDE = (
     responses=error_responses(400, 401, 403, 404),
 )
 async def own_set_override(
-    day: Day, body: OverrideIn, user: SpecialistDep, session: SessionDep, cache: CacheDep
+    day: DayPath, body: OverrideIn, user: SpecialistDep, session: SessionDep, cache: CacheDep
 ) -> Envelope[OverrideOut]:
     access, master = await service.own_schedule(session, user.user)
     row = await changes.set_override(session, cache, access, master, day, body, utcnow())
@@ -291,7 +291,7 @@ async def own_set_override(
     responses=error_responses(400, 401, 403, 404),
 )
 async def own_remove_override(
-    day: Day, user: SpecialistDep, session: SessionDep, cache: CacheDep
+    day: DayPath, user: SpecialistDep, session: SessionDep, cache: CacheDep
 ) -> Envelope[MessageOut]:
     access, master = await service.own_schedule(session, user.user)
     await changes.remove_override(session, cache, access, master, day)
@@ -425,7 +425,7 @@ async def staff_overrides(
 )
 async def staff_set_override(
     master_id: MasterId,
-    day: Day,
+    day: DayPath,
     body: OverrideIn,
     access: BusinessAccessDep,
     session: SessionDep,
@@ -445,7 +445,7 @@ async def staff_set_override(
 )
 async def staff_remove_override(
     master_id: MasterId,
-    day: Day,
+    day: DayPath,
     access: BusinessAccessDep,
     session: SessionDep,
     cache: CacheDep,

@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
+from bookwell.kit.fields import Day, Instant
 from bookwell.kit.hours import normalize_week
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import AvailabilityBlock, AvailabilityOverride
@@ -91,11 +92,11 @@ Reason500 = Annotated[str, StringConstraints(max_length=500)]
 
 
 class BlockIn(RequestModel):
-    start_date_time: datetime = Field(
+    start_date_time: Instant = Field(
         description="The first (or only) blocked span starts here; with an offset or Z",
         examples=["2024-03-15T14:00:00Z"],
     )
-    end_date_time: datetime = Field(examples=["2024-03-15T16:00:00Z"])
+    end_date_time: Instant = Field(examples=["2024-03-15T16:00:00Z"])
     reason: Reason500 = ""
     recurring: bool = Field(
         default=False,
@@ -111,7 +112,7 @@ class BlockIn(RequestModel):
         ),
         examples=["FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20240630"],
     )
-    repeat_until: Annotated[datetime | date | None, BeforeValidator(_instant_or_date)] = Field(
+    repeat_until: Annotated[Instant | Day | None, BeforeValidator(_instant_or_date)] = Field(
         default=None,
         description=(
             "End of the repetition: a date (the last day with an occurrence, in the "
@@ -119,13 +120,6 @@ class BlockIn(RequestModel):
         ),
         examples=["2024-06-30"],
     )
-
-    @field_validator("start_date_time", "end_date_time")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("must carry an offset or Z, e.g. 2024-03-15T14:00:00Z")
-        return value.astimezone(UTC)
 
 
 class BlockOut(CamelModel):

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from bookwell.errors import ErrorDetail, ValidationFailed
-from bookwell.kit.fields import PhoneNumber
+from bookwell.kit.fields import Instant, PhoneNumber
 from bookwell.kit.money import to_major
 from bookwell.kit.schemas import CamelModel, RequestModel
 from bookwell.models import Booking, BookingKind, BookingStatus, Master, Service, User
@@ -32,7 +32,7 @@ Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class TimeSlotIn(RequestModel):
-    start_time: AwareDatetime = Field(description="ISO 8601 with an offset or Z")
+    start_time: Instant
     duration: int = Field(ge=15, le=480, description="Minutes, 15 to 480")
 
 
@@ -53,9 +53,7 @@ class PublicBookingIn(RequestModel):
         max_length=36,
         description='Appointment: one of the service\'s masters, or "any" (the default)',
     )
-    scheduled_at: AwareDatetime | None = Field(
-        None, description="Appointment: the start, ISO 8601 with an offset or Z"
-    )
+    scheduled_at: Instant | None = Field(None, description="Appointment: the start")
     notes: str | None = Field(None, max_length=2000, description="Appointment: for the master")
     company: Text200 | None = Field(None, description="Inquiry: required")
     inquiry: str | None = Field(None, max_length=5000, description="Inquiry: what it is about")

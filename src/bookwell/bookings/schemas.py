@@ -12,13 +12,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from bookwell.bookings.repository import SpecialistRef
 from bookwell.bookings.rules import TRANSITIONS, cancellation_deadline, current_status
+from bookwell.kit.fields import Instant, WebUrl
 from bookwell.kit.money import to_major
 from bookwell.kit.pagination import Pagination
 from bookwell.kit.schemas import CamelModel, RequestModel
@@ -30,49 +30,11 @@ from bookwell.models import (
     Business,
 )
 
-# Far enough for any booking, near enough that adding a duration or an offset
-# never leaves the range of datetime.
-MIN_YEAR, MAX_YEAR = 1970, 2999
-
-
-def _utc_instant(value: datetime) -> datetime:
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise ValueError(f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
-    return value.astimezone(UTC)
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _web_link(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError("must be an http(s) URL")
-    return value
-
-
-Instant = Annotated[
-    AwareDatetime,
-    AfterValidator(_utc_instant),
-    Field(description="ISO 8601 with an offset or Z, e.g. 2027-03-15T10:00:00Z"),
-]
-Notes = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
-Reason = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
-InquiryText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_no_nul)]
-MeetingLink = Annotated[
-    str, StringConstraints(max_length=1024), AfterValidator(_no_nul), AfterValidator(_web_link)
-]
-Deliverable = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_no_nul),
-]
-# Query parameters stored or compared as text (see _no_nul).
-NO_NUL = r"^[^\x00]*$"
+Notes = Annotated[str, StringConstraints(max_length=2000)]
+Reason = Annotated[str, StringConstraints(max_length=500)]
+InquiryText = Annotated[str, StringConstraints(max_length=5000)]
+MeetingLink = WebUrl
+Deliverable = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 # --- requests --------------------------------------------------------------------
@@ -89,7 +51,7 @@ class BookingCreateIn(RequestModel):
         None, ge=1, le=1440, description="Minutes; when sent, must equal the service's"
     )
     notes: Notes = ""
-    payment_method_id: Annotated[str, AfterValidator(_no_nul)] | None = Field(
+    payment_method_id: str | None = Field(
         None, max_length=255, description="Accepted for the payments feature; not used yet"
     )
 

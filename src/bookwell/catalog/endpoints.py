@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -15,6 +14,7 @@ from bookwell.catalog import service
 from bookwell.catalog.repository import SortBy
 from bookwell.catalog.schemas import CategoryOut, SearchOut, ServiceDetailsOut
 from bookwell.deps import CacheDep, SessionDep
+from bookwell.kit.fields import Day
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.pagination import PageRequest, page_request
 from bookwell.kit.schemas import Envelope
@@ -72,7 +72,7 @@ def _search_request(
         ),
     ] = None,
     availability: Annotated[
-        date | None,
+        Day | None,
         Query(
             description="YYYY-MM-DD. For now: the specialist works on that weekday; "
             "with the scheduling issue: has a free slot that day"

@@ -11,7 +11,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from bookwell.config import Settings
+from bookwell.config import Settings, reveal
 from bookwell.errors import RateLimitExceeded
 
 log = structlog.get_logger(__name__)
@@ -68,9 +68,10 @@ class RateLimiter:
         self.enabled = settings.rate_limits_enabled
         self.rules = LimitRules.from_settings(settings)
         self.storage: Storage
-        if settings.redis_url:
+        redis_url = reveal(settings.redis_url)
+        if redis_url:
             self.storage = RedisStorage(
-                "async+" + settings.redis_url,
+                "async+" + redis_url,
                 implementation="redispy",
                 key_prefix="bookwell-limits",
                 socket_connect_timeout=1,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
+
+from bookwell.kit.text import refuse_control_characters
 
 DataT = TypeVar("DataT")
 
@@ -26,6 +28,13 @@ class RequestModel(CamelModel):
         extra="forbid",
         str_strip_whitespace=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        """One rule for every text a client sends, whatever the database: no control
+        characters (PostgreSQL refuses NUL; the others only corrupt what is shown)."""
+        return refuse_control_characters(value)
 
 
 class Envelope(CamelModel, Generic[DataT]):

@@ -9,7 +9,7 @@ import anyio
 import boto3
 from botocore.config import Config as BotoConfig
 
-from bookwell.config import Settings
+from bookwell.config import Settings, reveal
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -22,15 +22,16 @@ class FileStorage(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
-    def url(self, key: str, base_url: str) -> str: ...
+    def url(self, key: str) -> str: ...
 
 
 class LocalStorage:
-    """Files under DATA_DIR/uploads, served by the app at /media/<key>."""
+    """Files under DATA_DIR/uploads, served by the app at /media/<key>; their URLs
+    start with PUBLIC_URL (never with a request's Host header, which anyone can set)."""
 
-    def __init__(self, root: Path, public_url: str | None) -> None:
+    def __init__(self, root: Path, public_base: str) -> None:
         self.root = root
-        self.public_url = public_url
+        self.public_base = public_base
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -46,9 +47,8 @@ class LocalStorage:
     async def delete(self, key: str) -> None:
         await anyio.Path(self._path(key)).unlink(missing_ok=True)
 
-    def url(self, key: str, base_url: str) -> str:
-        base = (self.public_url or base_url).rstrip("/")
-        return f"{base}{MEDIA_PREFIX}/{key}"
+    def url(self, key: str) -> str:
+        return f"{self.public_base}{MEDIA_PREFIX}/{key}"
 
 
 class S3Storage:
@@ -64,7 +64,7 @@ class S3Storage:
             endpoint_url=settings.s3_endpoint_url,
             region_name=settings.s3_region,
             aws_access_key_id=settings.s3_access_key_id,
-            aws_secret_access_key=settings.s3_secret_access_key,
+            aws_secret_access_key=reveal(settings.s3_secret_access_key),
             config=BotoConfig(retries={"max_attempts": 3, "mode": "standard"}),
         )
 
@@ -80,7 +80,7 @@ class S3Storage:
             lambda: self.client.delete_object(Bucket=self.bucket, Key=key)
         )
 
-    def url(self, key: str, base_url: str) -> str:
+    def url(self, key: str) -> str:
         if self.public_url:
             return f"{self.public_url.rstrip('/')}/{key}"
         if self.endpoint_url:
@@ -91,4 +91,4 @@ class S3Storage:
 def create_storage(settings: Settings) -> FileStorage:
     if settings.s3_bucket:
         return S3Storage(settings)
-    return LocalStorage(settings.uploads_dir, settings.public_url)
+    return LocalStorage(settings.uploads_dir, settings.public_base)

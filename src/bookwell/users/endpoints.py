@@ -75,9 +75,7 @@ async def upload_avatar(
         )
     raw = await _read_limited(avatar, settings.avatar_max_bytes)
     storage: FileStorage = request.app.state.storage
-    url = await service.replace_avatar(
-        session, cache, user.user, raw, storage, str(request.base_url)
-    )
+    url = await service.replace_avatar(session, cache, user.user, raw, storage)
     return ok(AvatarOut(avatar_url=url))
 
 

@@ -67,7 +67,6 @@ async def replace_avatar(
     user: User,
     raw: bytes,
     storage: FileStorage,
-    base_url: str,
 ) -> str:
     """Store a checked, re-encoded avatar; the previous file goes once this commits."""
     # Decoding and re-encoding is CPU work: keep it off the event loop.
@@ -76,7 +75,7 @@ async def replace_avatar(
     await storage.save(key, image.data, image.content_type)
     previous = user.avatar_key
     user.avatar_key = key
-    user.avatar_url = storage.url(key, base_url)
+    user.avatar_url = storage.url(key)
     if previous:
         after_commit(session, lambda: storage.delete(previous))
     await _catalog_shows_changes_of(session, cache, user)
