@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bookwell.config import ConfigError, Settings, load_settings
+from bookwell.config import ConfigError, Settings, load_settings, reveal
 
 STRONG_SECRET = "k3J9-pQ2x-Lm8v-Rt5w-Zy7b-Nc4d-Hf6g-Aa1s"  # 40 characters, not a known one
 ALL_VARIABLES = (
@@ -19,6 +19,10 @@ ALL_VARIABLES = (
     "LOG_LEVEL",
     "LOG_FORMAT",
     "CORS_ORIGINS",
+    "FORWARDED_ALLOW_IPS",
+    "PUBLIC_URL",
+    "METRICS_TOKEN",
+    "METRICS_PORT",
     "DATA_DIR",
 )
 
@@ -117,7 +121,7 @@ def test_unknown_database_scheme_names_database_url(
 def test_known_database_schemes_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
     settings = load_settings(_env_file=None)
-    assert settings.database_url == (url or None)
+    assert reveal(settings.database_url) == (url or None)
 
 
 def test_bad_redis_url_names_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,7 +134,7 @@ def test_bad_redis_url_names_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://cache.example.com:6380"])
 def test_redis_urls_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("REDIS_URL", url)
-    assert load_settings(_env_file=None).redis_url == url
+    assert reveal(load_settings(_env_file=None).redis_url) == url
 
 
 def test_bad_log_level_names_log_level(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -273,3 +277,33 @@ def test_long_but_repetitive_secret_is_weak(monkeypatch: pytest.MonkeyPatch) -> 
             jwt_secret="ab" * 30,
             database_url="postgresql://db/x",
         )
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1", "10.0.0.0/8, ::1", "*", "fd00::/8,192.0.2.7"])
+def test_forwarded_allow_ips_takes_addresses_and_networks(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", value)
+    allowed = load_settings(_env_file=None).forwarded_allow_ips
+    assert allowed == [part.strip() for part in value.split(",")]
+
+
+@pytest.mark.parametrize("value", ["proxy.internal", "10.0.0.300", "127.0.0.1;rm"])
+def test_forwarded_allow_ips_refuses_anything_else(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", value)
+    message = settings_error()
+    assert message.startswith("FORWARDED_ALLOW_IPS:"), message
+
+
+def test_forwarded_allow_ips_defaults_to_nobody() -> None:
+    assert load_settings(_env_file=None).forwarded_allow_ips == []
+
+
+def test_public_url_defaults_to_host_and_port() -> None:
+    settings = load_settings(_env_file=None, host="0.0.0.0", port=9000)
+    assert settings.public_base == "http://0.0.0.0:9000"
+    assert load_settings(_env_file=None, public_url="https://api.example/").public_base == (
+        "https://api.example"
+    )
