@@ -19,6 +19,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, FutureDate, Naive
 
 from bookwell.app import create_app
 from bookwell.kit.fields import within_years
+from bookwell.kit.schemas import RequestModel
 from tests.conftest import make_settings
 from tests.factories import assert_error, register
 
@@ -211,3 +212,31 @@ async def test_control_characters_in_path_or_query_are_400(
     error = assert_error(await client.get(url), 400, "VALIDATION_ERROR")
     assert error["details"][0]["field"] == field
     assert error["details"][0]["code"] == "CONTROL_CHARACTERS"
+
+
+def test_every_request_body_is_a_request_model(tmp_path: Any) -> None:
+    """RequestModel carries the text rule (and refuses unknown fields): a body model
+    that is not one would let control characters through."""
+    app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path}/unused.db"))
+    bodies, others = 0, []
+    for where, annotation, _metadata in _request_params(app):
+        for model in _models_in(annotation, set()):
+            if issubclass(model, RequestModel):
+                bodies += 1
+            else:
+                others.append(f"{where}: {model.__name__}")
+    assert others == []
+    assert bodies > 20
+
+
+def _models_in(annotation: Any, seen: set[type]) -> Iterator[type[BaseModel]]:
+    """The models in the annotation, and the models nested in their fields."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation not in seen:
+            seen.add(annotation)
+            yield annotation
+            for field in annotation.model_fields.values():
+                yield from _models_in(field.annotation, seen)
+        return
+    for argument in typing.get_args(annotation):
+        yield from _models_in(argument, seen)
