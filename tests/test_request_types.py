@@ -20,6 +20,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, FutureDate, Naive
 from bookwell.app import create_app
 from bookwell.kit.fields import within_years
 from bookwell.kit.schemas import RequestModel
+from tests.businesses.factories import active_business
 from tests.conftest import make_settings
 from tests.factories import assert_error, register
 
@@ -240,3 +241,33 @@ def _models_in(annotation: Any, seen: set[type]) -> Iterator[type[BaseModel]]:
         return
     for argument in typing.get_args(annotation):
         yield from _models_in(argument, seen)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PUT", "", {"description": "About\x00us"}, "description"),
+        ("PUT", "", {"name": "Studio\x1b[2J"}, "name"),
+        ("POST", "/locations", {"name": "Branch\x00", "address": "1 Main St"}, "name"),
+        ("POST", "/locations", {"name": "Branch", "address": "1 Main\x00St"}, "address"),
+        ("POST", "/api-keys", {"name": "key\x00"}, "name"),
+        ("POST", "/services", {"name": "Cut\x00", "duration": 30, "price": 10}, "name"),
+    ],
+)
+async def test_business_fields_refuse_control_characters_on_both_databases(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    """Once stored on SQLite and a 500 on PostgreSQL; now a 400 on both, nothing kept."""
+    tenant = await active_business(app, client)
+    url = f"/api/v1/businesses/{tenant.id}{path}"
+    response = await client.request(method, url, json=body, headers=tenant.owner.headers)
+    error = assert_error(response, 400, "VALIDATION_ERROR")
+    assert field in [detail["field"] for detail in error["details"]]
+    after = await client.get(f"/api/v1/businesses/{tenant.id}", headers=tenant.owner.headers)
+    assert "\\u0000" not in after.text
+    assert "\x00" not in after.text
