@@ -78,6 +78,8 @@ A = B + "/masters/{masterId}/availability"
 ROUTES: dict[tuple[str, str], Row] = {
     ("GET", B): READ,
     ("PUT", B): Row(200, 403, 403, body=lambda _: {"description": "Set by the matrix"}),
+    # Only a rejected business is resubmitted: A is active, so 422 for whom it is.
+    ("POST", B + "/resubmit"): Row(422, 403, 403, key=403),
     ("GET", B + "/locations"): READ,
     ("POST", B + "/locations"): Row(201, 403, 403, body=lambda _: {"name": "Matrix branch"}),
     # The target location is not the manager's.

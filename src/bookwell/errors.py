@@ -62,6 +62,26 @@ class InsufficientPermissions(DomainError):
     default_message = "You do not have permission to do this"
 
 
+class BusinessSuspended(InsufficientPermissions):
+    """A suspended business is read-only for its side until a super admin reactivates it."""
+
+    code = "BUSINESS_SUSPENDED"
+    default_message = (
+        "The business is suspended: its data can be read, but changes are refused "
+        "until a super admin reactivates it"
+    )
+
+
+class BusinessRejected(InsufficientPermissions):
+    """A rejected business may only be edited and resubmitted for approval."""
+
+    code = "BUSINESS_REJECTED"
+    default_message = (
+        "The business was rejected: only its settings may change "
+        "(PUT /businesses/{id}) before it is resubmitted for approval"
+    )
+
+
 class NotFound(DomainError):
     code = "RESOURCE_NOT_FOUND"
     status_code = 404

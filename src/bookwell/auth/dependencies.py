@@ -17,7 +17,8 @@ from bookwell.deps import SessionDep, SettingsDep
 from bookwell.errors import AuthenticationRequired, InsufficientPermissions
 from bookwell.kit.clock import utcnow
 from bookwell.kit.secrets import hash_secret
-from bookwell.models import ApiKey, User, UserType
+from bookwell.kit.tenancy import require_key_usable
+from bookwell.models import ApiKey, Business, User, UserType
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
 _api_key_header = APIKeyHeader(
@@ -89,7 +90,8 @@ async def optional_api_key(
     session: SessionDep,
     header_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> ApiKey | None:
-    """The API key presented as `X-API-Key` or `Authorization: ApiKey`, if any."""
+    """The API key presented as `X-API-Key` or `Authorization: ApiKey`, if any. The key
+    of a suspended or rejected business is refused here (403), on every route."""
     presented = _presented_api_key(request, header_key)
     if presented is None:
         return None
@@ -97,6 +99,10 @@ async def optional_api_key(
     key = await repository.api_key_by_hash(hash_secret(presented))
     if key is None:
         raise AuthenticationRequired("The API key is invalid or revoked")
+    if key.business_id is not None:
+        business = await session.get(Business, key.business_id)
+        assert business is not None  # the foreign key holds it
+        require_key_usable(business)
     await repository.touch_api_key(key.id, utcnow())
     request.state.api_key_id = str(key.id)
     return key

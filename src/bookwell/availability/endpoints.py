@@ -34,8 +34,12 @@ from bookwell.kit.fields import Day
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.schemas import Envelope, MessageOut, ok
 from bookwell.public.endpoints import HostBusiness, PathBusiness
+from bookwell.specialists.access import own_business_writable
 
 router = APIRouter()
+# The specialist's own blocks and overrides: changes follow the status of their
+# business (suspended: none), as on the staff routes through BusinessAccessDep.
+own_router = APIRouter(dependencies=[Depends(own_business_writable)])
 
 _TAGS: list[str | Enum] = ["availability"]
 _OWN = "/specialists/availability"
@@ -193,7 +197,7 @@ async def business_slots(
 # --- the specialist's own ----------------------------------------------------------
 
 
-@router.get(
+@own_router.get(
     _OWN,
     summary="The signed-in specialist's slots",
     description=_DATES,
@@ -218,7 +222,7 @@ _BLOCK = (
 )
 
 
-@router.post(
+@own_router.post(
     _OWN + "/block",
     tags=_TAGS,
     status_code=status.HTTP_201_CREATED,
@@ -234,7 +238,7 @@ async def own_add_block(
     return ok(BlockOut.of(block))
 
 
-@router.delete(
+@own_router.delete(
     _OWN + "/block/{blockId}",
     tags=_TAGS,
     summary="Remove a block (every occurrence of a recurring one)",
@@ -248,7 +252,7 @@ async def own_remove_block(
     return ok(MessageOut(message="Block removed"))
 
 
-@router.get(
+@own_router.get(
     _OWN + "/blocks",
     tags=_TAGS,
     summary="The specialist's blocks, by start",
@@ -269,7 +273,7 @@ _OVERRIDE = (
 )
 
 
-@router.put(
+@own_router.put(
     _OWN + "/overrides/{date}",
     tags=_TAGS,
     summary="Set the hours of one date (or a day off)",
@@ -284,7 +288,7 @@ async def own_set_override(
     return ok(OverrideOut.of(row))
 
 
-@router.delete(
+@own_router.delete(
     _OWN + "/overrides/{date}",
     tags=_TAGS,
     summary="Back to the weekly hours on one date",
@@ -298,7 +302,7 @@ async def own_remove_override(
     return ok(MessageOut(message="Override removed"))
 
 
-@router.get(
+@own_router.get(
     _OWN + "/overrides",
     tags=_TAGS,
     summary="The specialist's date overrides",
@@ -453,3 +457,6 @@ async def staff_remove_override(
     master = await service.staff_master(session, access, master_id, manage=True)
     await changes.remove_override(session, cache, access, master, day)
     return ok(MessageOut(message="Override removed"))
+
+
+router.include_router(own_router)

@@ -7,6 +7,9 @@
   at one of their locations or at none (the staff rules of BusinessAccess); the
   master who delivers it.
 - Everyone else gets 404, as if it did not exist.
+- At a suspended or rejected business nobody but a super admin changes a booking
+  (kit/tenancy.require_writable), except that its customer may still cancel it
+  (until the deadline, as always): the customer is not to blame for the business.
 
 The same rules exist twice: for one booking in Python (`booking_access`, on top of
 BusinessAccess) and for lists as SQL conditions (`customer_condition`,
@@ -26,7 +29,7 @@ from bookwell.bookings import repository
 from bookwell.bookings.rules import Who
 from bookwell.businesses.access import load_access
 from bookwell.errors import InsufficientPermissions, NotFound
-from bookwell.kit.tenancy import Actor, BusinessAccess
+from bookwell.kit.tenancy import Actor, BusinessAccess, require_writable
 from bookwell.models import (
     Booking,
     Business,
@@ -66,10 +69,17 @@ async def _is_staff(session: AsyncSession, access: BusinessAccess, booking: Book
 
 
 async def booking_access(
-    session: AsyncSession, actor: Actor, booking_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    actor: Actor,
+    booking_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    cancel: bool = False,
 ) -> BookingAccess:
     """The booking with the actor's standing; 404 when the actor may not see it.
-    `for_update` locks the row (PostgreSQL) for a change."""
+    `for_update` locks the row (PostgreSQL) for a change, which the business's status
+    may refuse (403); `cancel` says the change is a cancellation, which its customer
+    may make whatever the status."""
     booking = await session.get(Booking, booking_id, with_for_update=for_update)
     if booking is None:
         raise NotFound("Booking not found")
@@ -89,6 +99,8 @@ async def booking_access(
         else await session.get(Business, booking.business_id)
     )
     assert business is not None  # the foreign key holds it
+    if for_update and not (cancel and is_customer):
+        require_writable(business, actor)
     return BookingAccess(
         booking=booking,
         business=business,

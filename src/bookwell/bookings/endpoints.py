@@ -297,7 +297,9 @@ async def update_booking(
 _CANCEL_DESCRIPTION = (
     "Customers until `cancellationDeadline` (later: 422 CANCELLATION_NOT_ALLOWED), staff "
     "and the business's API key at any time; a booking that is over is 422 "
-    "BUSINESS_RULE_VIOLATION. The reason is kept."
+    "BUSINESS_RULE_VIOLATION. The reason is kept. At a suspended or rejected business "
+    "only the customer may still cancel (staff get 403 BUSINESS_SUSPENDED or "
+    "BUSINESS_REJECTED)."
 )
 
 

@@ -417,7 +417,7 @@ async def cancel_booking(
 ) -> BookingAccess:
     """Customers until the cancellation deadline (else 422 CANCELLATION_NOT_ALLOWED),
     staff at any time; the reason is kept on the booking and in its history."""
-    access = await booking_access(session, actor, booking_id, for_update=True)
+    access = await booking_access(session, actor, booking_id, for_update=True, cancel=True)
     booking = access.booking
     if S.CANCELLED in TRANSITIONS.get(current_status(booking, now), frozenset()):
         _customer_deadline(access, now, "cancel", "bookingId")

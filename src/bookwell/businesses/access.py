@@ -1,17 +1,19 @@
-"""Who may act on a business: resolved once per request from memberships."""
+"""Who may act on a business: resolved once per request from memberships. Every
+change (any method but GET, HEAD, OPTIONS) on a `{businessId}` route also passes the
+business's status here (kit/tenancy.require_writable), so no handler can forget it."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 from sqlalchemy import select
 
 from bookwell.auth.dependencies import CurrentUser, optional_api_key, optional_user
 from bookwell.deps import SessionDep
 from bookwell.errors import AuthenticationRequired, NotFound
-from bookwell.kit.tenancy import Actor, BusinessAccess
+from bookwell.kit.tenancy import READ_METHODS, Actor, BusinessAccess
 from bookwell.models import ApiKey, Business, BusinessRole, Membership, membership_locations
 
 
@@ -57,13 +59,33 @@ async def load_access(session: SessionDep, business_id: uuid.UUID, actor: Actor)
 
 
 async def business_access(
+    request: Request,
     business_id: Annotated[uuid.UUID, Path(alias="businessId")],
     session: SessionDep,
     actor: Annotated[Actor, Depends(get_actor)],
 ) -> BusinessAccess:
-    """Access to the business named by the `{businessId}` path parameter."""
-    return await load_access(session, business_id, actor)
+    """Access to the business named by the `{businessId}` path parameter; a change is
+    refused (403) when the business's status does not allow it."""
+    access = await load_access(session, business_id, actor)
+    if request.method not in READ_METHODS:
+        access.require_writable()
+    return access
+
+
+async def business_settings_access(
+    request: Request,
+    business_id: Annotated[uuid.UUID, Path(alias="businessId")],
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(get_actor)],
+) -> BusinessAccess:
+    """As `business_access`, for the business's own settings and its resubmission,
+    which a rejected business may still change."""
+    access = await load_access(session, business_id, actor)
+    if request.method not in READ_METHODS:
+        access.require_writable(settings=True)
+    return access
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
 BusinessAccessDep = Annotated[BusinessAccess, Depends(business_access)]
+BusinessSettingsAccessDep = Annotated[BusinessAccess, Depends(business_settings_access)]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, status
 from bookwell.auth.dependencies import CurrentUserDep, OptionalUserDep
 from bookwell.auth.schemas import TokensOut, UserOut
 from bookwell.businesses import service
-from bookwell.businesses.access import BusinessAccessDep
+from bookwell.businesses.access import BusinessAccessDep, BusinessSettingsAccessDep
 from bookwell.businesses.schemas import (
     ApiKeyCreatedOut,
     ApiKeyIn,
@@ -109,13 +109,32 @@ async def get_business(access: BusinessAccessDep) -> Envelope[BusinessOut]:
 @router.put(
     "/{businessId}",
     summary="Change a business's settings (owner or super admin)",
-    description="Only the fields given change. `status` and `subdomain` are not accepted.",
+    description=(
+        "Only the fields given change. `status` and `subdomain` are not accepted. A "
+        "rejected business may still change them (then resubmit); a suspended one may "
+        "not (403 BUSINESS_SUSPENDED)."
+    ),
     responses=_OWNER,
 )
 async def update_business(
-    body: BusinessUpdateIn, access: BusinessAccessDep, session: SessionDep, cache: CacheDep
+    body: BusinessUpdateIn, access: BusinessSettingsAccessDep, session: SessionDep, cache: CacheDep
 ) -> Envelope[BusinessOut]:
     return ok(BusinessOut.of(await service.update_business(session, cache, access, body)))
+
+
+@router.post(
+    "/{businessId}/resubmit",
+    summary="Resubmit a rejected business for approval: it is pending again (owner)",
+    description=(
+        "For the owner once the business was rejected (and edited with PUT). 422 from any "
+        "other status. The change is in the audit log."
+    ),
+    responses=error_responses(400, 401, 403, 404, 422),
+)
+async def resubmit_business(
+    access: BusinessSettingsAccessDep, session: SessionDep
+) -> Envelope[BusinessOut]:
+    return ok(BusinessOut.of(await service.resubmit_business(session, access)))
 
 
 @router.get(

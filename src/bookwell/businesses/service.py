@@ -27,6 +27,7 @@ from bookwell.businesses.schemas import (
 from bookwell.config import Settings
 from bookwell.deps import ClientInfo
 from bookwell.errors import (
+    BusinessRuleViolation,
     DuplicateResource,
     ErrorDetail,
     InsufficientPermissions,
@@ -235,6 +236,36 @@ async def update_business(
             after=snapshot(business),
         )
         catalog_changed(session, cache)
+    return business
+
+
+async def resubmit_business(session: AsyncSession, access: BusinessAccess) -> Business:
+    """A rejected business goes back to pending for a super admin to decide again
+    (the owner, signed in; or a super admin). Any other status is refused (422)."""
+    _require_owner_in_person(access)
+    business = access.business
+    # Locked, as the admin's decisions lock it: a decision racing this one waits.
+    await session.refresh(business, with_for_update=True)
+    if business.status is not BusinessStatus.REJECTED:
+        article = "An" if business.status.value[0] in "aeiou" else "A"
+        raise BusinessRuleViolation(
+            f"{article} {business.status.value} business cannot be resubmitted; "
+            "only rejected businesses can be",
+            details=[ErrorDetail("status", f"is {business.status.value}", "NOT_REJECTED")],
+        )
+    before = snapshot(business)
+    business.status = BusinessStatus.PENDING
+    business.updated_at = utcnow()
+    await session.flush()
+    await record_change(
+        session,
+        access,
+        action="resubmit",
+        entity_type=ENTITY_BUSINESS,
+        entity_id=business.id,
+        before=before,
+        after=snapshot(business),
+    )
     return business
 
 

@@ -1,6 +1,8 @@
 """The tenant wall. Every query on tenant-owned rows goes through a TenantRepository,
 which adds `business_id = :tenant` to every statement; who may act on a business is
-decided once, in BusinessAccess."""
+decided once, in BusinessAccess; what a business's status leaves its side free to
+change is decided once, in `require_writable` (and for its API keys in
+`require_key_usable`)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.errors import InsufficientPermissions
-from bookwell.models import ApiKey, Business, BusinessRole, User, UserType
+from bookwell.errors import BusinessRejected, BusinessSuspended, InsufficientPermissions
+from bookwell.models import ApiKey, Business, BusinessRole, BusinessStatus, User, UserType
 
 ModelT = TypeVar("ModelT", bound=Any)
+
+# HTTP methods that only read; every other method on a business's routes is a change.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,37 @@ class Actor:
     @property
     def is_super_admin(self) -> bool:
         return self.user is not None and self.user.user_type is UserType.SUPER_ADMIN
+
+
+def require_writable(business: Business, actor: Actor, *, settings: bool = False) -> None:
+    """Refuse a change to the business that its status does not allow (403).
+
+    Pending and active: as the actor's roles allow (the owner prepares a pending
+    business). Suspended: nothing changes (BUSINESS_SUSPENDED) until it is reactivated;
+    reads go on. Rejected: only its settings and the resubmission (`settings=True`);
+    anything else is BUSINESS_REJECTED. A super admin, who decides about the business,
+    is never refused."""
+    if actor.is_super_admin:
+        return
+    if business.status is BusinessStatus.SUSPENDED:
+        raise BusinessSuspended()
+    if business.status is BusinessStatus.REJECTED and not settings:
+        raise BusinessRejected()
+
+
+def require_key_usable(business: Business) -> None:
+    """A suspended or rejected business's API keys are refused outright, reads too:
+    nobody is at the keyboard to be shown why, and the business is not trading."""
+    if business.status is BusinessStatus.SUSPENDED:
+        raise BusinessSuspended(
+            "The API key's business is suspended: its keys are refused until a super "
+            "admin reactivates it"
+        )
+    if business.status is BusinessStatus.REJECTED:
+        raise BusinessRejected(
+            "The API key's business was rejected: its keys are refused unless it is "
+            "resubmitted and approved"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +113,10 @@ class BusinessAccess:
     def require_full(self) -> None:
         if not self.is_full:
             raise InsufficientPermissions("Only the business owner may do this")
+
+    def require_writable(self, *, settings: bool = False) -> None:
+        """The business's status allows this actor a change (see `require_writable`)."""
+        require_writable(self.business, self.actor, settings=settings)
 
     def require_manager(self, location_id: uuid.UUID | None = None) -> None:
         if not self.can_manage_location(location_id):

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Depends, Path, status
 
 from bookwell.auth.dependencies import SpecialistDep
 from bookwell.deps import CacheDep, SessionDep
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.schemas import Envelope, MessageOut, ok
 from bookwell.specialists import service
+from bookwell.specialists.access import own_business_writable
 from bookwell.specialists.schemas import (
     PublicSpecialistOut,
     SpecialistProfileIn,
@@ -20,7 +21,12 @@ from bookwell.specialists.schemas import (
 )
 from bookwell.staff.schemas import ServiceCreateIn, ServiceOut, ServiceUpdateIn
 
-router = APIRouter(prefix="/specialists", tags=["specialists"])
+# Changes follow the status of the specialist's business (suspended: none).
+router = APIRouter(
+    prefix="/specialists",
+    tags=["specialists"],
+    dependencies=[Depends(own_business_writable)],
+)
 
 ServiceId = Annotated[uuid.UUID, Path(alias="serviceId")]
 
