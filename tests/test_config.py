@@ -302,8 +302,8 @@ def test_forwarded_allow_ips_defaults_to_nobody() -> None:
 
 
 def test_public_url_defaults_to_host_and_port() -> None:
-    settings = load_settings(_env_file=None, host="0.0.0.0", port=9000)
-    assert settings.public_base == "http://0.0.0.0:9000"
+    settings = load_settings(_env_file=None, host="192.0.2.10", port=9000)
+    assert settings.public_base == "http://192.0.2.10:9000"
     assert load_settings(_env_file=None, public_url="https://api.example/").public_base == (
         "https://api.example"
     )
