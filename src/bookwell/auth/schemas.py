@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from bookwell.guests.schemas import OneTimeCode
 from bookwell.kit.fields import Password, PersonName, PhoneNumber
 from bookwell.kit.hours import check_timezone
 from bookwell.kit.schemas import CamelModel, RequestModel
@@ -135,6 +136,9 @@ class LogoutIn(RequestModel):
 class UserOut(CamelModel):
     id: uuid.UUID
     email: str | None
+    email_verified: bool = Field(
+        description="Whether the owner of `email` proved it (POST /auth/verify-email)"
+    )
     first_name: str
     last_name: str
     phone_number: str | None
@@ -151,6 +155,7 @@ class UserOut(CamelModel):
         return cls(
             id=user.id,
             email=user.email,
+            email_verified=user.email_verified,
             first_name=user.first_name,
             last_name=user.last_name,
             phone_number=user.phone_number,
@@ -181,3 +186,12 @@ class TelegramAuthOut(AuthOut):
 
 class MeOut(CamelModel):
     user: UserOut
+
+
+class VerifyEmailIn(RequestModel):
+    code: OneTimeCode = Field(description="The 6 digits sent to the account's email")
+
+
+class EmailCodeSentOut(CamelModel):
+    sent: Literal[True] = True
+    expires_at: datetime = Field(description="The code stops working at this time")
