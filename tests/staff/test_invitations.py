@@ -412,3 +412,31 @@ async def test_the_invitation_link_points_at_the_web_app(
         await invite(client, business, "/masters", {"email": "linked@example.com"})
         [message] = await outbox_to(app, "linked@example.com")
         assert link in message.body
+
+
+async def test_a_manager_invitation_to_an_account_links_nothing_either(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    business = await shop(app, client)
+    branch = await location(app, business.id)
+    person = await register(client, verified=True, firstName="Quin", lastName="Marsh")
+    response = await client.post(
+        business.url("/managers"),
+        json={"email": person.email, "locationIds": [branch]},
+        headers=business.owner.headers,
+    )
+    assert response.status_code == 202, response.text
+    for secret in (person.id, "Quin", "Marsh"):
+        assert secret not in response.text
+    listed = await client.get(business.url("/managers"), headers=business.owner.headers)
+    assert listed.json()["data"] == []
+    assert_error(
+        await client.get(business.url("/locations"), headers=person.headers),
+        404,
+        "RESOURCE_NOT_FOUND",
+    )
+    [mine] = await _mine(client, person)
+    assert mine["role"] == "manager"
+    await accept_signed_in(client, person, business)
+    manager = await staff_row(client, business, "/managers", person.id)
+    assert manager["locationIds"] == [branch]
