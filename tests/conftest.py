@@ -27,6 +27,7 @@ from bookwell.app import create_app
 from bookwell.config import Settings
 from bookwell.migrations import run_migrations
 from bookwell.models import Base
+from tests.factories import remember_app
 
 # Without TEST_DATABASE_URL each test run gets its own database (dropped at the end),
 # so that runs side by side on one server do not trample each other.
@@ -208,9 +209,11 @@ async def app_factory(tmp_path: Path, database_url: str) -> AsyncIterator[AppFac
 
 
 def client_for(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver", **kwargs
     )
+    remember_app(client, app)
+    return client
 
 
 @pytest.fixture

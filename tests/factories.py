@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import itertools
+import re
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from bookwell.db import Database
+from bookwell.models import OutboxMessage
 
 DEFAULT_PASSWORD = "Corr3ct-horse-battery"
 _counter = itertools.count(1)
+_CODE = re.compile(r"\b(\d{6})\b")
+# The app behind each test client (tests/conftest.py `client_for`), so that a factory
+# given only the client can read the outbox as the account's owner reads their inbox.
+_APPS: weakref.WeakKeyDictionary[httpx.AsyncClient, FastAPI] = weakref.WeakKeyDictionary()
+
+
+def remember_app(client: httpx.AsyncClient, app: FastAPI) -> None:
+    _APPS[client] = app
+
+
+def app_of(client: httpx.AsyncClient) -> FastAPI:
+    app = _APPS.get(client)
+    assert app is not None, "a client made by tests.conftest.client_for"
+    return app
 
 
 @dataclass
@@ -40,12 +61,16 @@ def registration(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def register(client: httpx.AsyncClient, **overrides: Any) -> Account:
+async def register(
+    client: httpx.AsyncClient, *, verified: bool = False, **overrides: Any
+) -> Account:
+    """A new account; `verified`: its email verified too, with the code registration
+    sent (as a specialist must, for their one-person business to open)."""
     body = registration(**overrides)
     response = await client.post("/api/v1/auth/register", json=body)
     assert response.status_code == 201, response.text
     data = response.json()["data"]
-    return Account(
+    account = Account(
         id=data["user"]["id"],
         email=body["email"],
         password=body["password"],
@@ -53,6 +78,42 @@ async def register(client: httpx.AsyncClient, **overrides: Any) -> Account:
         refresh_token=data["tokens"]["refreshToken"],
         body=data,
     )
+    if verified:
+        await verify_email(client, account)
+    return account
+
+
+async def outbox_to(app: FastAPI, recipient: str) -> list[OutboxMessage]:
+    """Messages queued for this recipient, oldest first."""
+    database: Database = app.state.db
+    async with database.session() as session:
+        result = await session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == recipient)
+            .order_by(OutboxMessage.created_at)
+        )
+        return list(result.scalars())
+
+
+async def last_code(app: FastAPI, recipient: str) -> str:
+    """The code in the latest code message to this recipient, read as its owner would
+    from their inbox (only an HMAC of it is stored); other mail (invitations) skipped."""
+    messages = [m for m in await outbox_to(app, recipient) if "token=" not in m.body]
+    assert messages, f"no code was sent to {recipient}"
+    found = _CODE.search(messages[-1].body)
+    assert found, messages[-1].body
+    return found.group(1)
+
+
+async def verify_email(client: httpx.AsyncClient, account: Account) -> None:
+    """Verify the account's email the way its owner does: with the latest code sent to
+    it (registration sends one), read from the outbox."""
+    code = await last_code(app_of(client), account.email.lower())
+    response = await client.post(
+        "/api/v1/auth/verify-email", json={"code": code}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["user"]["emailVerified"] is True
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -26,7 +26,16 @@ import httpx
 from fastapi import FastAPI
 
 from bookwell.db import Database
-from bookwell.models import AvailabilityBlock, AvailabilityOverride, BusinessRole
+from bookwell.kit.clock import utcnow
+from bookwell.models import (
+    AvailabilityBlock,
+    AvailabilityOverride,
+    BusinessRole,
+    Invitation,
+    InvitationStatus,
+    Location,
+    Membership,
+)
 from tests.businesses.factories import (
     Tenant,
     active_business,
@@ -91,16 +100,17 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("DELETE", B + "/api-keys/{keyId}"): Row(200, 403, 403, key=403),
     ("GET", B + "/audit-log"): Row(200, 403, 403, key=403),
     ("GET", B + "/masters"): READ,
+    # Invitations (202): nobody is staff before saying yes.
     (
         "POST",
         B + "/masters",
-    ): Row(201, 201, 403, body=lambda _: {**_fresh_email(), "firstName": "Mat", "lastName": "Rix"}),
+    ): Row(202, 202, 403, body=lambda _: {**_fresh_email(), "firstName": "Mat", "lastName": "Rix"}),
     # The target master works at a location that is not the manager's.
     ("PUT", B + "/masters/{masterId}"): Row(200, 403, 403, body=lambda _: {"description": "x"}),
     ("DELETE", B + "/masters/{masterId}"): Row(200, 403, 403),
     ("GET", B + "/managers"): Row(200, 200, 403),
     ("POST", B + "/managers"): Row(
-        201,
+        202,
         403,
         403,
         body=lambda world: {
@@ -115,6 +125,9 @@ ROUTES: dict[tuple[str, str], Row] = {
         B + "/managers/{membershipId}",
     ): Row(200, 403, 403, body=lambda world: {"locationIds": [world.main_location]}),
     ("DELETE", B + "/managers/{membershipId}"): Row(200, 403, 403),
+    ("GET", B + "/invitations"): Row(200, 200, 403),
+    # The target invitation is to a master of a location that is not the manager's.
+    ("DELETE", B + "/invitations/{invitationId}"): Row(200, 403, 403),
     ("GET", B + "/services"): READ,
     (
         "POST",
@@ -210,21 +223,44 @@ class World:
         if name == "serviceId":
             return await add_service(self.app, self.a.id)
         if name == "membershipId":
-            response = await self.client.post(
-                f"{PREFIX}/businesses/{self.a.id}/managers",
-                json={
-                    **_fresh_email(),
-                    "firstName": "Target",
-                    "lastName": "Manager",
-                    "locationIds": [self.main_location],
-                },
-                headers=self.a.owner.headers,
-            )
-            assert response.status_code == 201, response.text
-            return str(response.json()["data"]["id"])
+            user = await register(self.client)
+            return await add_staff_row(self.app, self.a.id, user.id, self.main_location)
+        if name == "invitationId":
+            return await add_staff_row(self.app, self.a.id, None, self.main_location)
         raise AssertionError(
             f"test_isolation: no factory for the path parameter {{{name}}}; add one to World.target"
         )
+
+
+async def add_staff_row(
+    app: FastAPI, business_id: str, user_id: str | None, location_id: str
+) -> str:
+    """A manager membership of the user at the location (its id) or, without a user, a
+    pending invitation of a master there (its id); in the database, as the owner's
+    requests are rate limited."""
+    location = uuid.UUID(location_id)
+    database: Database = app.state.db
+    async with database.session() as session:
+        row: Membership | Invitation
+        if user_id is not None:
+            row = Membership(
+                user_id=uuid.UUID(user_id),
+                role=BusinessRole.MANAGER,
+                locations=[await session.get(Location, location)],
+            )
+        else:
+            row = Invitation(
+                email=_fresh_email()["email"],
+                role=BusinessRole.MASTER,
+                status=InvitationStatus.PENDING,
+                token_hash=uuid.uuid4().hex,
+                details={"location_ids": [location_id]},
+                expires_at=utcnow() + timedelta(days=7),
+            )
+        row.business_id = uuid.UUID(business_id)
+        session.add(row)
+        await session.flush()
+    return str(row.id)
 
 
 async def add_schedule_row(app: FastAPI, business_id: str, master_id: str, kind: str) -> str:

@@ -18,7 +18,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, MetaData, String, func, inspect, select, text
+from sqlalchemy import Column, Connection, MetaData, String, Uuid, func, inspect, select, text
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -26,6 +28,7 @@ from bookwell.config import Settings
 from bookwell.kit.clock import utcnow
 from bookwell.migrations import alembic_config, downgrade, include_name, run_migrations
 from bookwell.models import Base
+from bookwell.models.base import UTCDateTime
 from tests.conftest import TEST_DATABASE_URL, run_in_thread, unavailable
 
 APP_TABLES = {"users", "auth_sessions", "refresh_tokens", "api_keys"}
@@ -203,3 +206,96 @@ def test_model_comparison_does_see_a_difference(fresh_settings: Settings) -> Non
 
     differences = _differences(fresh_settings, metadata)
     assert [(d[0], d[2], d[3].name) for d in differences] == [("add_column", "users", "nickname")]
+
+
+def test_consent_migrations_keep_what_was_proved(fresh_settings: Settings) -> None:
+    """20261205_0007 marks verified only super admins and users who used an invitation
+    link; 20261205_0008 turns every invitation into one of an email, keeping its token
+    (a link already emailed still works) and its state."""
+    run_migrations(fresh_settings, "20261122_0006")
+    tables = Base.metadata.tables
+    old_invitations = sa_table(
+        "invitations",
+        sa_column("id", Uuid()),
+        sa_column("user_id", Uuid()),
+        sa_column("business_id", Uuid()),
+        sa_column("token_hash", String()),
+        sa_column("created_at", UTCDateTime()),
+        sa_column("expires_at", UTCDateTime()),
+        sa_column("used_at", UTCDateTime()),
+    )
+    admin, joined, placeholder, manager, plain = (uuid.uuid4() for _ in range(5))
+    business = uuid.uuid4()
+    now = utcnow()
+
+    def seed(connection: Connection) -> None:
+        for user_id, email, user_type in (
+            (admin, "root@example.com", "super_admin"),
+            (joined, "joined@example.com", "customer"),
+            (placeholder, "placeholder@example.com", "customer"),
+            (manager, "manager@example.com", "customer"),
+            (plain, "plain@example.com", "customer"),
+        ):
+            connection.execute(
+                tables["users"]
+                .insert()
+                .values(id=user_id, email=email, first_name="U", user_type=user_type)
+            )
+        connection.execute(
+            tables["businesses"]
+            .insert()
+            .values(id=business, name="B", subdomain="b-shop", status="active", timezone="UTC")
+        )
+        for user_id in (joined, placeholder):
+            connection.execute(
+                tables["masters"]
+                .insert()
+                .values(id=uuid.uuid4(), business_id=business, user_id=user_id)
+            )
+        for user_id, token, used in (
+            (joined, "a" * 64, now),
+            (placeholder, "b" * 64, None),
+            (manager, "c" * 64, None),
+        ):
+            connection.execute(
+                old_invitations.insert().values(
+                    id=uuid.uuid4(),
+                    user_id=user_id,
+                    business_id=business,
+                    token_hash=token,
+                    created_at=now,
+                    expires_at=now,
+                    used_at=used,
+                )
+            )
+        connection.commit()
+
+    _inspect(fresh_settings, seed)
+    run_migrations(fresh_settings)
+
+    def read(connection: Connection) -> tuple[set[str], set[tuple[str, str, str, str]]]:
+        users = tables["users"]
+        verified = connection.execute(
+            select(users.c.email).where(users.c.email_verified_at.is_not(None))
+        ).scalars()
+        invitations = tables["staff_invitations"]
+        rows = connection.execute(
+            select(
+                invitations.c.email,
+                invitations.c.role,
+                invitations.c.status,
+                invitations.c.token_hash,
+            )
+        ).all()
+        return set(verified), {tuple(row) for row in rows}
+
+    verified, invitations = _inspect(fresh_settings, read)
+    assert verified == {"root@example.com", "joined@example.com"}
+    assert invitations == {
+        ("joined@example.com", "master", "accepted", "a" * 64),
+        ("placeholder@example.com", "master", "pending", "b" * 64),
+        ("manager@example.com", "manager", "pending", "c" * 64),
+    }
+    downgrade(fresh_settings, "20261122_0006")
+    assert "invitations" in _tables(fresh_settings)
+    assert "staff_invitations" not in _tables(fresh_settings)

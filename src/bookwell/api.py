@@ -16,6 +16,7 @@ from bookwell.health.endpoints import router as health_router
 from bookwell.public.endpoints import router as public_router
 from bookwell.specialists.endpoints import router as specialists_router
 from bookwell.staff.endpoints import router as staff_router
+from bookwell.staff.invitation_endpoints import router as invitations_router
 from bookwell.users.endpoints import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -28,6 +29,7 @@ for domain_router in (
     businesses_router,
     specialists_router,
     staff_router,
+    invitations_router,
     catalog_router,
     bookings_router,
     availability_router,  # before public_router: /public/business/availability

@@ -126,12 +126,15 @@ class Settings(BaseSettings):
     # email or phone across all businesses, so no one can flood a person's inbox.
     rate_limit_client_code: str = "5 per hour"
     rate_limit_client_code_ip: str = "20 per hour"
+    # Codes that verify an account's email, per account (POST /auth/verify-email/request).
+    rate_limit_email_code: str = "5 per hour"
 
     # How often the API process expires unpaid bookings past their deadline (0: never;
     # then run `bookwell expire-bookings` from cron or a worker).
     expiry_sweep_seconds: float = Field(60.0, ge=0)
 
     client_code_ttl_minutes: int = Field(10, ge=1, le=60)
+    email_code_ttl_minutes: int = Field(30, ge=1, le=1440)
     client_token_ttl_days: int = Field(30, ge=1, le=365)
 
     @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
@@ -165,6 +168,7 @@ class Settings(BaseSettings):
         "rate_limit_global_default",
         "rate_limit_client_code",
         "rate_limit_client_code_ip",
+        "rate_limit_email_code",
     )
     @classmethod
     def _parseable_limit(cls, value: str) -> str:

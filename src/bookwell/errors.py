@@ -82,6 +82,17 @@ class BusinessRejected(InsufficientPermissions):
     )
 
 
+class EmailNotVerified(DomainError):
+    """The signed-in user must first prove they own their email (POST /auth/verify-email)."""
+
+    code = "EMAIL_NOT_VERIFIED"
+    status_code = 403
+    default_message = (
+        "Verify your email first: POST /auth/verify-email with the code sent to it "
+        "(POST /auth/verify-email/request sends a new one)"
+    )
+
+
 class NotFound(DomainError):
     code = "RESOURCE_NOT_FOUND"
     status_code = 404

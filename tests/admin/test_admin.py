@@ -21,7 +21,7 @@ TENANTS = "/api/v1/admin/tenants"
 
 async def test_pending_queue_and_approval(app: FastAPI, client: httpx.AsyncClient) -> None:
     admin = await admin_headers(app, client)
-    owner = await register(client, firstName="Olga")
+    owner = await register(client, verified=True, firstName="Olga")
     first = await create_business(client, owner.headers)
     second = await create_business(client, owner.headers)
     pending = await client.get(f"{TENANTS}?status=pending", headers=admin)
@@ -64,7 +64,7 @@ async def test_rejection_needs_a_reason_that_the_owner_sees(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     admin = await admin_headers(app, client)
-    owner = await register(client)
+    owner = await register(client, verified=True)
     business = await create_business(client, owner.headers)
     url = f"{TENANTS}/{business['id']}/reject"
     for body in ({}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}):
@@ -132,7 +132,7 @@ async def test_illegal_transitions_are_422(
     app: FastAPI, client: httpx.AsyncClient, path: str, from_status: str, message: str
 ) -> None:
     admin = await admin_headers(app, client)
-    owner = await register(client)
+    owner = await register(client, verified=True)
     business = await create_business(client, owner.headers)
     url = f"{TENANTS}/{business['id']}"
     if from_status in {"active", "suspended"}:

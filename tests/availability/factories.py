@@ -47,7 +47,7 @@ async def specialist(
 ) -> tuple[Account, str]:
     """A specialist (a one-person business) with these hours in `timezone`; their
     master id. Default hours: Monday to Friday, 09:00-17:00."""
-    account = await register(client, userType="specialist")
+    account = await register(client, userType="specialist", verified=True)
     availability: dict[str, Any] = {"timezone": timezone}
     if hours is not None:
         availability["workingHours"] = hours

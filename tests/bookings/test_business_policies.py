@@ -21,7 +21,7 @@ def weekday_at(days_ahead: int, hour: int) -> datetime:
 async def specialist(client: httpx.AsyncClient, **policies: int) -> tuple[Account, str, str]:
     """A specialist (UTC, default hours) with a deposit, one service, and `policies` set
     on the one-person business; returns the account, master id and service id."""
-    account = await register(client, userType="specialist")
+    account = await register(client, userType="specialist", verified=True)
     profile = {"availability": {"timezone": "UTC"}, "pricing": {"depositAmount": 5}}
     response = await client.put(
         "/api/v1/specialists/profile", json=profile, headers=account.headers

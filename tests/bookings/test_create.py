@@ -81,7 +81,7 @@ async def test_any_kind_of_user_books_for_themselves(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     host = await specialist(app, client)
-    other_specialist = await register(client, userType="specialist")
+    other_specialist = await register(client, userType="specialist", verified=True)
     response = await book(client, other_specialist, host, weekday_at(11))
     assert response.status_code == 201, response.text
     assert response.json()["data"]["booking"]["customerId"] == other_specialist.id

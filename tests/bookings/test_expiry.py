@@ -28,7 +28,7 @@ def next_monday_at(hour: int) -> datetime:
 
 
 async def specialist_with_deposit(client: httpx.AsyncClient) -> Account:
-    account = await register(client, userType="specialist")
+    account = await register(client, userType="specialist", verified=True)
     profile = {"availability": {"timezone": "UTC"}, "pricing": {"depositAmount": 10}}
     response = await client.put(
         "/api/v1/specialists/profile", json=profile, headers=account.headers

@@ -73,8 +73,9 @@ class Tenant:
 
 
 async def active_business(app: FastAPI, client: httpx.AsyncClient, **overrides: Any) -> Tenant:
-    """An owner (a new account), their business, approved by the super admin."""
-    owner = await register(client)
+    """An owner (a new account, email verified), their business, approved by the super
+    admin."""
+    owner = await register(client, verified=True)
     business = await create_business(client, owner.headers, **overrides)
     admin = await admin_headers(app, client)
     response = await client.put(f"/api/v1/admin/tenants/{business['id']}/approve", headers=admin)

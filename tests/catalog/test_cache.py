@@ -131,7 +131,7 @@ async def test_changes_through_the_service_routes_are_seen_at_once(
 ) -> None:
     """The specialist's own service routes (built in the staff/specialists issue)
     announce their changes; search and details follow without waiting for a TTL."""
-    account = await register(client, userType="specialist")
+    account = await register(client, userType="specialist", verified=True)
     routes = "/api/v1/specialists/services"
     response = await client.post(
         routes,

@@ -4,7 +4,6 @@ would from their inbox, trade it for a client token; bookings put in the databas
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,32 +13,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from bookwell.db import Database
-from bookwell.models import Booking, BookingKind, BookingStatus, OutboxMessage, VerificationCode
+from bookwell.models import Booking, BookingKind, BookingStatus, VerificationCode
+from tests.factories import last_code
 
 VERIFY = "/api/v1/public/client/verify"
 BOOKINGS = "/api/v1/public/client/bookings"
-_CODE = re.compile(r"\b(\d{6})\b")
-
-
-async def outbox_to(app: FastAPI, recipient: str) -> list[OutboxMessage]:
-    """Messages queued for this recipient, oldest first."""
-    database: Database = app.state.db
-    async with database.session() as session:
-        result = await session.execute(
-            select(OutboxMessage)
-            .where(OutboxMessage.recipient == recipient)
-            .order_by(OutboxMessage.created_at)
-        )
-        return list(result.scalars())
-
-
-async def last_code(app: FastAPI, recipient: str) -> str:
-    """The code in the latest message to this recipient."""
-    messages = await outbox_to(app, recipient)
-    assert messages, f"nothing was sent to {recipient}"
-    found = _CODE.search(messages[-1].body)
-    assert found, messages[-1].body
-    return found.group(1)
 
 
 async def codes_to(app: FastAPI, destination: str) -> list[VerificationCode]:

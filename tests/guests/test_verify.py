@@ -17,14 +17,8 @@ from bookwell.db import Database
 from bookwell.models import Channel, DeliveryStatus, VerificationCode
 from tests.businesses.factories import active_business, create_business
 from tests.conftest import JWT_SECRET, AppFactory, client_for
-from tests.factories import assert_error, fields_of, register
-from tests.guests.factories import (
-    VERIFY,
-    codes_to,
-    last_code,
-    outbox_to,
-    request_code,
-)
+from tests.factories import assert_error, fields_of, last_code, outbox_to, register
+from tests.guests.factories import VERIFY, codes_to, request_code
 
 # --- the good path -------------------------------------------------------------
 

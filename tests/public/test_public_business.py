@@ -38,7 +38,9 @@ async def test_active_business_page_services_and_masters(
     await client.delete(
         f"/api/v1/businesses/{tenant.id}/locations/{closed['id']}", headers=tenant.owner.headers
     )
-    ana = await register(client, firstName="Ana", lastName="Stone", userType="specialist")
+    ana = await register(
+        client, firstName="Ana", lastName="Stone", userType="specialist", verified=True
+    )
     bob = await register(client, firstName="Bob")
     ana_id = await add_master(
         app,
@@ -133,7 +135,7 @@ async def test_businesses_not_active_are_missing(
     app: FastAPI, client: httpx.AsyncClient, status: str
 ) -> None:
     admin = await admin_headers(app, client)
-    owner = await register(client)
+    owner = await register(client, verified=True)
     business = await create_business(client, owner.headers, name="Hidden Place")
     decisions = {"pending": [], "rejected": ["reject"], "suspended": ["approve", "suspend"]}
     for decision in decisions[status]:

@@ -21,7 +21,7 @@ PROFILE = "/api/v1/specialists/profile"
 
 
 async def specialist(client: httpx.AsyncClient, **overrides: Any) -> Account:
-    return await register(client, userType="specialist", **overrides)
+    return await register(client, userType="specialist", verified=True, **overrides)
 
 
 async def updated(client: httpx.AsyncClient, account: Account, body: Any) -> dict[str, Any]:

@@ -17,7 +17,9 @@ SERVICES = "/api/v1/specialists/services"
 
 async def published(client: httpx.AsyncClient) -> tuple[Account, str]:
     """A specialist with a profile, an active and an inactive service; their master id."""
-    account = await register(client, userType="specialist", firstName="Jane", lastName="Roe")
+    account = await register(
+        client, userType="specialist", verified=True, firstName="Jane", lastName="Roe"
+    )
     response = await client.put(
         "/api/v1/specialists/profile",
         json={

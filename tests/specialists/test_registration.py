@@ -11,8 +11,9 @@ from sqlalchemy import select
 from bookwell.db import Database
 from bookwell.models import AuditEntry, Business, BusinessRole, BusinessStatus, Master, Membership
 from bookwell.specialists.service import free_subdomain, subdomain_base
+from tests.businesses.factories import admin_headers
 from tests.conftest import AppFactory, client_for
-from tests.factories import assert_error, fields_of, register, registration
+from tests.factories import assert_error, fields_of, register, registration, verify_email
 
 
 async def _business_of(app: FastAPI, user_id: str) -> tuple[Business, list[Membership], Master]:
@@ -34,11 +35,20 @@ async def _business_of(app: FastAPI, user_id: str) -> tuple[Business, list[Membe
         return business, memberships, master
 
 
-async def test_specialist_gets_an_active_one_person_business(
+async def test_specialist_gets_a_one_person_business_active_once_the_email_is_verified(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     account = await register(client, userType="specialist", firstName="Anna", lastName="Smith")
     business, memberships, master = await _business_of(app, account.id)
+    assert business.status is BusinessStatus.PENDING
+    public = await client.get(f"/api/v1/specialists/{master.id}")
+    assert_error(public, 404, "RESOURCE_NOT_FOUND")
+    own = await client.get("/api/v1/specialists/profile", headers=account.headers)
+    assert own.status_code == 200
+
+    await verify_email(client, account)
+    business, memberships, master = await _business_of(app, account.id)
+    assert (await client.get(f"/api/v1/specialists/{master.id}")).status_code == 200
     assert business.is_solo is True
     assert business.status is BusinessStatus.ACTIVE
     assert business.name == "Anna Smith"
@@ -57,7 +67,7 @@ async def test_specialist_gets_an_active_one_person_business(
                 select(AuditEntry.entity_type).where(AuditEntry.business_id == business.id)
             )
         ).scalars()
-        assert set(audited) == {"business", "master"}
+        assert sorted(audited) == ["business", "business", "master"]
 
 
 async def test_same_names_get_numbered_subdomains(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -108,6 +118,18 @@ async def test_business_waits_for_approval_when_configured(app_factory: AppFacto
         assert own.status_code == 200
         public = await http.get(f"/api/v1/specialists/{master.id}")
         assert_error(public, 404, "RESOURCE_NOT_FOUND")
+        # Verifying does not skip the approval; the approval waits for verifying.
+        admin = await admin_headers(app, http)
+        approve = f"/api/v1/admin/tenants/{business.id}/approve"
+        refused = assert_error(
+            await http.put(approve, headers=admin), 422, "BUSINESS_RULE_VIOLATION"
+        )
+        assert "verified their email" in refused["message"]
+        await verify_email(http, account)
+        business, _, _ = await _business_of(app, account.id)
+        assert business.status is BusinessStatus.PENDING
+        assert (await http.put(approve, headers=admin)).status_code == 200
+        assert (await http.get(f"/api/v1/specialists/{master.id}")).status_code == 200
 
 
 async def test_a_name_that_slugs_to_a_reserved_word_gets_a_suffix(

@@ -32,7 +32,7 @@ def service_body(**overrides: Any) -> dict[str, Any]:
 
 
 async def specialist(client: httpx.AsyncClient) -> Account:
-    return await register(client, userType="specialist")
+    return await register(client, userType="specialist", verified=True)
 
 
 async def created(client: httpx.AsyncClient, account: Account, **overrides: Any) -> dict[str, Any]:

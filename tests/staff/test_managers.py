@@ -1,5 +1,5 @@
-"""/api/v1/businesses/{businessId}/managers: a manager appointed here manages exactly
-the locations given."""
+"""/api/v1/businesses/{businessId}/managers: a manager invited here (and who accepted)
+manages exactly the locations given."""
 
 from __future__ import annotations
 
@@ -13,18 +13,16 @@ from sqlalchemy import select
 from bookwell.db import Database
 from bookwell.models import AuditEntry
 from tests.factories import Account, assert_error, fields_of, register
-from tests.staff.factories import Shop, emails_to, invitation_token, location, shop
+from tests.staff.factories import Shop, accept_by_link, hire, invite, location, outbox_to, shop
 
 NEW_PASSWORD = "An0ther-long-passphrase"
 
 
-async def appoint(client: httpx.AsyncClient, business: Shop, **body: Any) -> dict[str, Any]:
-    response = await client.post(
-        business.url("/managers"), json=body, headers=business.owner.headers
-    )
-    assert response.status_code == 201, response.text
-    data: dict[str, Any] = response.json()["data"]
-    return data
+async def appoint(
+    app: FastAPI, client: httpx.AsyncClient, business: Shop, person: Account, **body: Any
+) -> dict[str, Any]:
+    """Invite the person as a manager; they accept, signed in."""
+    return await hire(app, client, business, role_path="/managers", person=person, **body)
 
 
 async def manages(client: httpx.AsyncClient, business: Shop, headers: dict[str, str]) -> set[str]:
@@ -53,20 +51,19 @@ async def test_an_appointed_user_manages_only_their_locations(
         404,
         "RESOURCE_NOT_FOUND",
     )
-    manager = await appoint(client, business, email=person.email.upper(), locationIds=[north])
+    manager = await appoint(app, client, business, person, locationIds=[north])
     assert (manager["userId"], manager["firstName"], manager["lastName"]) == (
         person.id,
         "Max",
         "Lead",
     )
-    assert (manager["locationIds"], manager["invitationPending"]) == ([north], False)
-    assert await emails_to(app, person.email) == []
+    assert manager["locationIds"] == [north]
 
     listed = await client.get(business.url("/managers"), headers=person.headers)
     assert [m["id"] for m in listed.json()["data"]] == [manager["id"]]
     assert await manages(client, business, person.headers) == {north}
     staff = {"email": f"m-{uuid.uuid4().hex[:6]}@example.com", "firstName": "A", "lastName": "B"}
-    for where, status in ((north, 201), (south, 403)):
+    for where, status in ((north, 202), (south, 403)):
         response = await client.post(
             business.url("/masters"),
             json={**staff, "locationIds": [where]},
@@ -119,33 +116,18 @@ async def test_an_unknown_email_is_invited_like_a_master(
 ) -> None:
     business = await shop(app, client)
     branch = await location(app, business.id)
-    nameless = await client.post(
-        business.url("/managers"),
-        json={"email": "lead@example.com", "locationIds": [branch]},
-        headers=business.owner.headers,
+    invitation = await invite(
+        client, business, "/managers", {"email": "lead@example.com", "locationIds": [branch]}
     )
-    error = assert_error(nameless, 400, "VALIDATION_ERROR")
-    assert fields_of(error) == {"firstName", "lastName"}
-    manager = await appoint(
-        client,
-        business,
-        email="lead@example.com",
-        firstName="Lea",
-        lastName="Dean",
-        locationIds=[branch],
-    )
-    assert manager["invitationPending"] is True
-    [message] = await emails_to(app, "lead@example.com")
-    assert "as a manager" in message.body
-    accepted = await client.post(
-        "/api/v1/auth/invitations/accept",
-        json={"token": invitation_token(message), "password": NEW_PASSWORD},
-    )
-    assert accepted.status_code == 200, accepted.text
-    headers = {"Authorization": f"Bearer {accepted.json()['data']['tokens']['accessToken']}"}
-    assert await manages(client, business, headers) == {branch}
+    assert (invitation["role"], invitation["status"]) == ("manager", "pending")
     listed = await client.get(business.url("/managers"), headers=business.owner.headers)
-    assert [m["invitationPending"] for m in listed.json()["data"]] == [False]
+    assert listed.json()["data"] == []
+    [message] = await outbox_to(app, "lead@example.com")
+    assert "as a manager" in message.body
+    account = await accept_by_link(app, client, "lead@example.com", firstName="Lea", lastName="D")
+    assert await manages(client, business, account.headers) == {branch}
+    listed = await client.get(business.url("/managers"), headers=business.owner.headers)
+    assert [m["userId"] for m in listed.json()["data"]] == [account.id]
 
 
 async def test_bad_appointments(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -162,7 +144,7 @@ async def test_bad_appointments(app: FastAPI, client: httpx.AsyncClient) -> None
             business.url("/managers"), json=body, headers=business.owner.headers
         )
         assert fields_of(assert_error(response, 400, "VALIDATION_ERROR")) == {field}, body
-    await appoint(client, business, email=person.email, locationIds=[mine])
+    await appoint(app, client, business, person, locationIds=[mine])
     again = await client.post(
         business.url("/managers"),
         json={"email": person.email, "locationIds": [mine]},

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bookwell.db import Database
 from bookwell.kit.cache import CATALOG, Cache
 from bookwell.models import AuditEntry, BusinessRole, service_masters
-from tests.factories import assert_error, fields_of, register
-from tests.staff.factories import Shop, category, location, member, shop
+from tests.factories import app_of, assert_error, fields_of, register
+from tests.staff.factories import Shop, category, hire, location, member, shop
 
 
 def service_body(**overrides: Any) -> dict[str, Any]:
@@ -24,13 +24,9 @@ def service_body(**overrides: Any) -> dict[str, Any]:
 
 
 async def new_master(client: httpx.AsyncClient, business: Shop) -> str:
-    response = await client.post(
-        business.url("/masters"),
-        json={"email": f"m-{uuid.uuid4().hex[:8]}@example.com", "firstName": "A", "lastName": "B"},
-        headers=business.owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    master_id: str = response.json()["data"]["id"]
+    """A master who accepted the business's invitation (a new account)."""
+    master = await hire(app_of(client), client, business, firstName="A", lastName="B")
+    master_id: str = master["id"]
     return master_id
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.admin.repository import AdminRepository
 from bookwell.admin.schemas import ActiveCounts, StatisticsOut, TenantCounts, UserCounts
+from bookwell.businesses.activation import require_verified_owners
 from bookwell.businesses.service import ENTITY_BUSINESS
 from bookwell.errors import BusinessRuleViolation, NotFound
 from bookwell.kit.audit import record, snapshot
@@ -84,7 +85,8 @@ async def decide(
     reason: str | None = None,
 ) -> Business:
     """Move a tenant along pending -> active | rejected, active <-> suspended.
-    A decision that does not fit the current status is refused (422)."""
+    A decision that does not fit the current status is refused (422), and so is
+    making active a business whose owner has not verified their email."""
     repository = AdminRepository(session)
     business = await repository.lock_business(business_id)
     if business is None:
@@ -92,6 +94,8 @@ async def decide(
     allowed_from, target = TRANSITIONS[decision]
     if business.status not in allowed_from:
         raise BusinessRuleViolation(_refusal(business.status, decision, allowed_from))
+    if target is BusinessStatus.ACTIVE:
+        await require_verified_owners(session, business.id)
     before = snapshot(business)
     now = utcnow()
     business.status = target

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from limits import parse
 
-from bookwell.auth import service
+from bookwell.auth import service, verification
 from bookwell.auth.dependencies import CurrentUserDep, OptionalUserDep
 from bookwell.auth.schemas import (
     AuthOut,
+    EmailCodeSentOut,
     LoginIn,
     LogoutIn,
     MeOut,
@@ -17,8 +19,9 @@ from bookwell.auth.schemas import (
     TelegramIn,
     TokensOut,
     UserOut,
+    VerifyEmailIn,
 )
-from bookwell.deps import ClientDep, LimiterDep, SessionDep, SettingsDep
+from bookwell.deps import CacheDep, ClientDep, LimiterDep, SessionDep, SettingsDep
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.schemas import Envelope, MessageOut, ok
 
@@ -129,4 +132,50 @@ async def logout(
 
 @router.get("/me", summary="The signed-in user", responses=error_responses(401))
 async def me(user: CurrentUserDep) -> Envelope[MeOut]:
+    return ok(MeOut(user=UserOut.of(user.user)))
+
+
+@router.post(
+    "/verify-email/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a new code to the signed-in user's email",
+    description=(
+        "Registration already sends one. A 6-digit code goes to the account's email "
+        "through the outbox; it works once, for EMAIL_CODE_TTL_MINUTES (30 by default), "
+        "and replaces earlier codes. Limited per account (RATE_LIMIT_EMAIL_CODE, 5 per "
+        "hour): 429. An account already verified, or without an email, is 422."
+    ),
+    responses=error_responses(401, 422, 429),
+)
+async def request_email_code(
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+) -> Envelope[EmailCodeSentOut]:
+    await limiter.enforce(parse(settings.rate_limit_email_code), "email-code", str(user.id))
+    expires_at = await verification.send_email_code(session, settings, user.user)
+    return ok(EmailCodeSentOut(expires_at=expires_at))
+
+
+@router.post(
+    "/verify-email",
+    summary="Verify the signed-in user's email with the code sent to it",
+    description=(
+        "Answers the user, now with `emailVerified: true`. Refusals are 400 with "
+        '`details[0].field = "code"` and `details[0].code` one of `WRONG_CODE`, '
+        "`TOO_MANY_ATTEMPTS` (5 wrong guesses kill a code), `CODE_EXPIRED`, `CODE_USED`, "
+        "`NO_CODE`: after any but `WRONG_CODE`, ask for a new code. A specialist's "
+        "one-person business waiting for this becomes active."
+    ),
+    responses=error_responses(400, 401, 422),
+)
+async def verify_email(
+    body: VerifyEmailIn,
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+) -> Envelope[MeOut]:
+    await verification.verify_email(session, settings, cache, user.user, body.code)
     return ok(MeOut(user=UserOut.of(user.user)))

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from bookwell.auth.telegram import TELEGRAM_ID_MAX
+from bookwell.guests.schemas import OneTimeCode
 from bookwell.kit.fields import Password, PersonName, PhoneNumber, WebUrl
 from bookwell.kit.hours import check_timezone
 from bookwell.kit.schemas import CamelModel, RequestModel
@@ -136,6 +137,9 @@ class LogoutIn(RequestModel):
 class UserOut(CamelModel):
     id: uuid.UUID
     email: str | None
+    email_verified: bool = Field(
+        description="Whether the owner of `email` proved it (POST /auth/verify-email)"
+    )
     first_name: str
     last_name: str
     phone_number: str | None
@@ -152,6 +156,7 @@ class UserOut(CamelModel):
         return cls(
             id=user.id,
             email=user.email,
+            email_verified=user.email_verified,
             first_name=user.first_name,
             last_name=user.last_name,
             phone_number=user.phone_number,
@@ -182,3 +187,12 @@ class TelegramAuthOut(AuthOut):
 
 class MeOut(CamelModel):
     user: UserOut
+
+
+class VerifyEmailIn(RequestModel):
+    code: OneTimeCode = Field(description="The 6 digits sent to the account's email")
+
+
+class EmailCodeSentOut(CamelModel):
+    sent: Literal[True] = True
+    expires_at: datetime = Field(description="The code stops working at this time")

@@ -13,6 +13,7 @@ from bookwell.auth.repository import AuthRepository
 from bookwell.auth.schemas import LoginIn, Platform, RegisterIn, TelegramIn
 from bookwell.auth.telegram import TelegramIdentity, verify_init_data, verify_login_widget
 from bookwell.auth.tokens import issue_access_token
+from bookwell.auth.verification import send_email_code
 from bookwell.config import Settings, reveal
 from bookwell.deps import ClientInfo
 from bookwell.errors import (
@@ -87,8 +88,9 @@ async def start_session(
 async def register(
     session: AsyncSession, settings: Settings, data: RegisterIn, client: ClientInfo
 ) -> SignedIn:
-    """Create a customer or specialist account and sign it in. A specialist also gets
-    their one-person business, in the same transaction."""
+    """Create a customer or specialist account, send the code that verifies its email,
+    and sign it in. A specialist also gets their one-person business (pending until
+    the email is verified), in the same transaction."""
     problems = password_problems(data.password, field="password", email=data.email)
     if problems:
         raise ValidationFailed(details=problems)
@@ -106,6 +108,7 @@ async def register(
     )
     if not await users.add_unique(user):
         raise _email_taken()
+    await send_email_code(session, settings, user)
     if user.user_type is UserType.SPECIALIST:
         await open_solo_business(session, settings, user, data.timezone)
     tokens = await start_session(session, settings, user, data.platform, client)

@@ -50,7 +50,9 @@ _OWNER = error_responses(400, 401, 403, 404)
         "Signed in, the caller becomes the owner. Without a token the body also carries "
         "the owner's `email`, `password`, `firstName`, `lastName` (and optional "
         "`phoneNumber`): that account is created (platform role `customer`; the owner "
-        "role is a membership of the business) and its tokens are returned."
+        "role is a membership of the business), a code to verify its email is sent, and "
+        "its tokens are returned. A super admin can approve the business only once its "
+        "owner has verified their email (POST /auth/verify-email)."
     ),
     responses=error_responses(400, 401, 409),
 )

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +17,11 @@ from bookwell.models import (
     AuditEntry,
     Business,
     BusinessRole,
+    BusinessStatus,
     Location,
     Membership,
     Service,
+    User,
 )
 
 
@@ -41,6 +43,36 @@ class BusinessRepository:
         except IntegrityError:
             return False
         return True
+
+    async def has_unverified_owner(self, business_id: uuid.UUID) -> bool:
+        """Whether an owner of the business has not proved their email."""
+        found = await self.session.scalar(
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.business_id == business_id,
+                Membership.role == BusinessRole.OWNER,
+                or_(User.email.is_(None), User.email_verified_at.is_(None)),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def solo_waiting_for(self, owner_id: uuid.UUID) -> list[Business]:
+        """The owner's one-person businesses still pending without a decision of a
+        super admin: those that waited for the owner's email alone."""
+        result = await self.session.execute(
+            select(Business)
+            .join(Membership, Membership.business_id == Business.id)
+            .where(
+                Membership.user_id == owner_id,
+                Membership.role == BusinessRole.OWNER,
+                Business.is_solo.is_(True),
+                Business.status == BusinessStatus.PENDING,
+                Business.decided_at.is_(None),
+            )
+        )
+        return list(result.scalars())
 
     async def of_member(self, user_id: uuid.UUID) -> list[tuple[Business, list[BusinessRole]]]:
         """The businesses the user has a role in, oldest first, with the roles."""

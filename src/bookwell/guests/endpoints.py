@@ -22,6 +22,7 @@ from bookwell.guests.schemas import (
     channel_name,
 )
 from bookwell.guests.sender import MessageSenderDep
+from bookwell.kit.codes import MAX_ATTEMPTS
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.pagination import PageRequest, Pagination, page_request
 from bookwell.kit.schemas import Envelope, ok
@@ -42,7 +43,7 @@ email or phone, across businesses (RATE_LIMIT_CLIENT_CODE), and per client IP
 **Check a code** (with `code`): answer 200 `{{clientToken, expiresAt, businessId,
 contact}}`. Send the token as `{CLIENT_HEADER}` to the client routes; it lasts
 CLIENT_TOKEN_TTL_DAYS (30 by default). A code works once; after
-{service.MAX_ATTEMPTS} wrong attempts it is dead. Refusals are 400 with
+{MAX_ATTEMPTS} wrong attempts it is dead. Refusals are 400 with
 `details[0].field = "code"` and `details[0].code` one of `WRONG_CODE`,
 `TOO_MANY_ATTEMPTS`, `CODE_EXPIRED`, `CODE_USED`, `NO_CODE`: after any but
 `WRONG_CODE`, ask for a new code.

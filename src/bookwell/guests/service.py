@@ -3,9 +3,6 @@ traded for a client token; and what a verified guest may read."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,16 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.config import Settings
 from bookwell.errors import ErrorDetail, ValidationFailed
 from bookwell.guests.messages import code_message
-from bookwell.guests.repository import ClientBookingRepository, VerificationCodeRepository
+from bookwell.guests.repository import ClientBookingRepository
 from bookwell.guests.sender import MessageSender, OutgoingMessage
 from bookwell.guests.tokens import Contact, issue_client_token
-from bookwell.kit.clock import utcnow
+from bookwell.kit.codes import CodeRepository, issue_code, use_code
 from bookwell.kit.pagination import PageRequest
-from bookwell.models import Booking, Business, Channel, VerificationCode
-
-CODE_DIGITS = 6
-# Wrong guesses a code survives; then it is dead and the guest asks for a new one.
-MAX_ATTEMPTS = 5
+from bookwell.models import Booking, Business, Channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +52,6 @@ def contact_of(email: str | None, phone: str | None) -> Contact:
     return Contact(Channel.SMS, phone)
 
 
-def _new_code() -> str:
-    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-
-
-def _digest(settings: Settings, code_id: uuid.UUID, code: str) -> str:
-    """Keyed with the signing secret and salted with the row id: a million possible
-    codes are no secret once the table leaks, unless the key stays away from it."""
-    message = f"{code_id}:{code}".encode()
-    return hmac.new(settings.signing_secret.encode(), message, hashlib.sha256).hexdigest()
-
-
 async def send_code(
     session: AsyncSession,
     settings: Settings,
@@ -80,18 +62,13 @@ async def send_code(
 ) -> SentCode:
     """Store a new code (only its digest) and queue the message carrying it, in this
     transaction. The new code replaces earlier ones sent to the same contact."""
-    now = utcnow()
-    ttl = timedelta(minutes=settings.client_code_ttl_minutes)
-    code = _new_code()
-    row = VerificationCode(
-        id=uuid.uuid4(),
-        channel=contact.channel.value,
-        destination=contact.destination,
-        created_at=now,
-        expires_at=now + ttl,
+    code, row = await issue_code(
+        CodeRepository(session, business.id),
+        settings,
+        contact.channel,
+        contact.destination,
+        timedelta(minutes=settings.client_code_ttl_minutes),
     )
-    row.code_hash = _digest(settings, row.id, code)
-    await VerificationCodeRepository(session, business.id).add(row)
     subject, body = code_message(
         contact.channel, language, business.name, code, settings.client_code_ttl_minutes
     )
@@ -108,58 +85,23 @@ async def send_code(
     return SentCode(channel=contact.channel, expires_at=row.expires_at)
 
 
-def _refused(message: str, code: str, *, keep_changes: bool = False) -> ValidationFailed:
-    return ValidationFailed(
-        message, details=[ErrorDetail("code", message, code)], keep_changes=keep_changes
-    )
-
-
-_ASK_AGAIN = "ask for a new code"
-
-
 async def check_code(
     session: AsyncSession, settings: Settings, business: Business, contact: Contact, code: str
 ) -> ClientSession:
-    """Trade the latest code sent to the contact for a client token. A code works once,
-    until it expires, and survives MAX_ATTEMPTS wrong guesses; a wrong guess is
-    counted even though the request fails."""
-    codes = VerificationCodeRepository(session, business.id)
-    row = await codes.latest(contact)
-    now = utcnow()
-    if row is None:
-        raise _refused(f"No code was sent to this {_noun(contact)}; {_ASK_AGAIN}", "NO_CODE")
-    if row.verified_at is not None:
-        raise _refused(f"This code has already been used; {_ASK_AGAIN}", "CODE_USED")
-    if row.expires_at <= now:
-        raise _refused(f"This code has expired; {_ASK_AGAIN}", "CODE_EXPIRED")
-    if row.attempts >= MAX_ATTEMPTS:
-        raise _dead_code()
-    if not hmac.compare_digest(row.code_hash, _digest(settings, row.id, code)):
-        attempts = await codes.count_wrong_attempt(row.id, MAX_ATTEMPTS)
-        if attempts is None:
-            raise _dead_code()
-        left = MAX_ATTEMPTS - attempts
-        message = (
-            f"The code is wrong; {left} attempt{'s' if left != 1 else ''} left"
-            if left
-            else f"The code is wrong and that was the last attempt; {_ASK_AGAIN}"
-        )
-        raise _refused(message, "WRONG_CODE", keep_changes=True)
-    if not await codes.mark_used(row.id, MAX_ATTEMPTS, now):
-        raise _refused(f"This code has already been used; {_ASK_AGAIN}", "CODE_USED")
+    """Trade the latest code sent to the contact for a client token (kit/codes.py says
+    when a code works)."""
+    noun = "phone number" if contact.channel is Channel.SMS else "email"
+    await use_code(
+        CodeRepository(session, business.id),
+        settings,
+        contact.channel,
+        contact.destination,
+        code,
+        noun=noun,
+    )
     token, expires_at = issue_client_token(settings, business.id, contact)
     return ClientSession(
         token=token, expires_at=expires_at, business_id=business.id, contact=contact
-    )
-
-
-def _noun(contact: Contact) -> str:
-    return "phone number" if contact.channel is Channel.SMS else "email"
-
-
-def _dead_code() -> ValidationFailed:
-    return _refused(
-        f"Too many wrong attempts: this code no longer works; {_ASK_AGAIN}", "TOO_MANY_ATTEMPTS"
     )
 
 

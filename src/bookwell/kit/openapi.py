@@ -12,7 +12,7 @@ from bookwell.kit.schemas import ErrorEnvelope
 _DESCRIPTIONS = {
     400: "VALIDATION_ERROR: the request is malformed; `details` names each bad field",
     401: "AUTHENTICATION_REQUIRED: missing, invalid or expired credentials",
-    403: "INSUFFICIENT_PERMISSIONS",
+    403: "INSUFFICIENT_PERMISSIONS, or EMAIL_NOT_VERIFIED where a verified email is required",
     404: "RESOURCE_NOT_FOUND",
     409: "DUPLICATE_RESOURCE or another conflict",
     413: "PAYLOAD_TOO_LARGE",

@@ -23,7 +23,13 @@ from bookwell.models.businesses import (
 )
 from bookwell.models.catalog import Category, Service, service_masters
 from bookwell.models.masters import Master, master_locations
-from bookwell.models.messages import Channel, DeliveryStatus, Invitation, OutboxMessage
+from bookwell.models.messages import (
+    Channel,
+    DeliveryStatus,
+    Invitation,
+    InvitationStatus,
+    OutboxMessage,
+)
 from bookwell.models.scheduling import AvailabilityBlock, AvailabilityOverride
 from bookwell.models.search import SearchOffer
 from bookwell.models.users import User, UserType
@@ -49,6 +55,7 @@ __all__ = [
     "DeliveryStatus",
     "IdempotencyRecord",
     "Invitation",
+    "InvitationStatus",
     "Location",
     "Master",
     "Membership",

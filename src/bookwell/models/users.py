@@ -23,6 +23,8 @@ class User(IdMixin, TimestampMixin, Base):
     # Nullable: a user who signed in with Telegram alone has no email or password.
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # When the owner of `email` proved it (a code, an invitation link, the operator).
+    email_verified_at: Mapped[datetime | None] = mapped_column()
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100), default="")
     phone_number: Mapped[str | None] = mapped_column(String(20))
@@ -47,6 +49,10 @@ class User(IdMixin, TimestampMixin, Base):
     total_bookings: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column()
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email is not None and self.email_verified_at is not None
 
     @property
     def profile_complete(self) -> bool:

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.bookings.repository import BookingRepository
+from bookwell.businesses.activation import solo_status
 from bookwell.businesses.currency import StoredAmount, change_currency
 from bookwell.config import Settings
 from bookwell.errors import (
@@ -32,7 +33,6 @@ from bookwell.kit.tenancy import Actor
 from bookwell.models import (
     Business,
     BusinessRole,
-    BusinessStatus,
     Master,
     Membership,
     Service,
@@ -149,7 +149,8 @@ async def open_solo_business(
     session: AsyncSession, settings: Settings, user: User, timezone: str | None
 ) -> Business:
     """Make the one-person business of a specialist who registers alone: the user is
-    its owner and its master. Runs in the registration's transaction."""
+    its owner and its master, and it is pending until their email is verified
+    (businesses/activation.py). Runs in the registration's transaction."""
     # Two names of up to 100 characters each may exceed the 200 a business name holds.
     name = f"{user.first_name} {user.last_name}".strip()[:200].rstrip()
     hours = default_opening_hours()
@@ -157,11 +158,7 @@ async def open_solo_business(
         id=uuid.uuid4(),
         name=name,
         description="",
-        status=(
-            BusinessStatus.PENDING
-            if settings.solo_specialist_needs_approval
-            else BusinessStatus.ACTIVE
-        ),
+        status=solo_status(settings, user),
         timezone=timezone or "UTC",
         currency="USD",
         opening_hours=hours,

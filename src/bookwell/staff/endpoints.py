@@ -1,5 +1,5 @@
-"""HTTP routes of a business's staff: masters, managers, services, and accepting an
-invitation."""
+"""HTTP routes of a business's staff: masters, managers and services (invitations:
+invitation_endpoints.py)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from bookwell.auth.schemas import AuthOut, TokensOut, UserOut
 from bookwell.businesses.access import BusinessAccessDep
-from bookwell.deps import CacheDep, ClientDep, SessionDep, SettingsDep
+from bookwell.deps import CacheDep, SessionDep, SettingsDep
+from bookwell.kit.clock import utcnow
 from bookwell.kit.openapi import error_responses
 from bookwell.kit.schemas import Envelope, MessageOut, ok
+from bookwell.models import Invitation
 from bookwell.staff import managers, service
 from bookwell.staff.schemas import (
     BusinessServiceCreateIn,
     BusinessServiceOut,
     BusinessServiceUpdateIn,
-    InvitationAcceptIn,
+    InvitationOut,
+    InvitationSentOut,
     ManagerCreateIn,
     ManagerOut,
     ManagerUpdateIn,
@@ -41,7 +43,23 @@ _MANAGERS = "/businesses/{businessId}/managers"
 
 
 def _master_out(staff: service.StaffMaster) -> MasterOut:
-    return MasterOut.of(staff.master, staff.user, invitation_pending=staff.invitation_pending)
+    return MasterOut.of(staff.master, staff.user)
+
+
+def _sent(invitation: Invitation) -> Envelope[InvitationSentOut]:
+    return ok(InvitationSentOut(invitation=InvitationOut.of(invitation, utcnow())))
+
+
+_INVITED = (
+    "Nobody becomes staff without saying yes: the owner of `email` gets an invitation "
+    "(7 days) to accept or decline, signed in with that email verified, or through the "
+    "emailed link `/accept-invitation?token=...`, which creates their account if the "
+    "email has none. The answer is 202 with the invitation only, the same whether or "
+    "not the email has an account; the person appears nowhere (staff lists, public "
+    "pages, search) until they accept. 409 when this email already has a pending "
+    "invitation to this role, or is already in this role here. See "
+    "GET/DELETE `/businesses/{businessId}/invitations`."
+)
 
 
 @router.get(
@@ -57,13 +75,11 @@ async def list_masters(access: BusinessAccessDep, session: SessionDep) -> Envelo
 @router.post(
     _MASTERS,
     tags=_TAGS,
-    status_code=status.HTTP_201_CREATED,
-    summary="Add a master by email (owner, or a manager of the locations given)",
-    description=(
-        "A user with this email is linked as a master. Anyone else gets an account "
-        "without a password and an email with a link to `/accept-invitation?token=...`, "
-        "valid for 7 days (`invitationPending: true`)."
-    ),
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Invite a master by email (owner, or a manager of the locations given)",
+    description=_INVITED
+    + " `locationIds`, `description` and `specialties` apply when the master accepts; "
+    "`firstName`, `lastName` and `phoneNumber` only to an account the link creates.",
     responses=error_responses(400, 401, 403, 404, 409),
 )
 async def add_master(
@@ -71,10 +87,9 @@ async def add_master(
     access: BusinessAccessDep,
     session: SessionDep,
     settings: SettingsDep,
-    cache: CacheDep,
-) -> Envelope[MasterOut]:
+) -> Envelope[InvitationSentOut]:
     access.require_manager()
-    return ok(_master_out(await service.add_master(session, settings, cache, access, body)))
+    return _sent(await service.add_master(session, settings, access, body))
 
 
 @router.put(
@@ -109,7 +124,7 @@ async def remove_master(
 
 
 def _manager_out(staff: managers.StaffManager) -> ManagerOut:
-    return ManagerOut.of(staff.membership, staff.user, invitation_pending=staff.invitation_pending)
+    return ManagerOut.of(staff.membership, staff.user)
 
 
 @router.get(
@@ -127,20 +142,17 @@ async def list_managers(
 @router.post(
     _MANAGERS,
     tags=_TAGS,
-    status_code=status.HTTP_201_CREATED,
-    summary="Appoint a manager of some locations by email (owner)",
-    description=(
-        "A user with this email is linked as a manager of `locationIds`. Anyone else "
-        "(then `firstName` and `lastName` are required) gets an account without a "
-        "password and an email with a link to `/accept-invitation?token=...`, valid for "
-        "7 days (`invitationPending: true`)."
-    ),
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Invite a manager of some locations by email (owner)",
+    description=_INVITED
+    + " `locationIds` apply when the manager accepts; `firstName` and `lastName` only "
+    "to an account the link creates.",
     responses=error_responses(400, 401, 403, 404, 409),
 )
 async def appoint_manager(
     body: ManagerCreateIn, access: BusinessAccessDep, session: SessionDep, settings: SettingsDep
-) -> Envelope[ManagerOut]:
-    return ok(_manager_out(await managers.appoint_manager(session, settings, access, body)))
+) -> Envelope[InvitationSentOut]:
+    return _sent(await managers.appoint_manager(session, settings, access, body))
 
 
 @router.put(
@@ -235,31 +247,3 @@ async def delete_service(
     deleted = await service.delete_service(session, cache, access, service_id)
     kept = "Service deactivated instead of deleted: it has bookings to come"
     return ok(MessageOut(message="Service deleted" if deleted else kept))
-
-
-@router.post(
-    "/auth/invitations/accept",
-    tags=["auth"],
-    summary="Accept a staff invitation: set a password and sign in",
-    description="The token comes from the invitation email; it works once, for 7 days.",
-    responses=error_responses(400, 429),
-)
-async def accept_invitation(
-    body: InvitationAcceptIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
-    client: ClientDep,
-) -> Envelope[AuthOut]:
-    signed_in = await service.accept_invitation(session, settings, cache, body, client)
-    tokens = signed_in.tokens
-    return ok(
-        AuthOut(
-            user=UserOut.of(signed_in.user),
-            tokens=TokensOut(
-                access_token=tokens.access_token,
-                refresh_token=tokens.refresh_token,
-                expires_in=tokens.expires_in,
-            ),
-        )
-    )

@@ -1,5 +1,6 @@
-"""Managers of a business: appointed by the owner by email, each tied to locations of
-the business, which they then manage (with their masters) and nothing else."""
+"""Managers of a business: invited by the owner by email (staff once they accept:
+staff/invitations.py), each tied to locations of the business, which they then
+manage (with their masters) and nothing else."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.config import Settings
-from bookwell.errors import DuplicateResource, NotFound
+from bookwell.errors import NotFound
 from bookwell.kit.audit import record_change, snapshot
 from bookwell.kit.clock import utcnow
 from bookwell.kit.tenancy import BusinessAccess
-from bookwell.models import BusinessRole, Membership, User
+from bookwell.models import BusinessRole, Invitation, Membership, User
+from bookwell.staff.invitations import invite, location_details
 from bookwell.staff.repository import InvitationRepository, MembershipRepository
 from bookwell.staff.schemas import ManagerCreateIn, ManagerUpdateIn
-from bookwell.staff.service import business_locations, invite_if_needed, user_for_email
+from bookwell.staff.service import business_locations
 from bookwell.users.repository import UserRepository
 
 ENTITY_MANAGER = "manager"
@@ -27,7 +29,6 @@ ENTITY_MANAGER = "manager"
 class StaffManager:
     membership: Membership
     user: User
-    invitation_pending: bool
 
 
 def _state(membership: Membership) -> dict[str, Any]:
@@ -42,33 +43,22 @@ async def list_managers(session: AsyncSession, access: BusinessAccess) -> list[S
     """The business's managers (owner and managers read them)."""
     access.require_manager()
     rows = await MembershipRepository(session, access.business_id).with_users(BusinessRole.MANAGER)
-    pending = await InvitationRepository(session, access.business_id).pending_user_ids(
-        (user.id for _, user in rows), utcnow()
-    )
-    return [StaffManager(membership, user, user.id in pending) for membership, user in rows]
+    return [StaffManager(membership, user) for membership, user in rows]
 
 
 async def appoint_manager(
     session: AsyncSession, settings: Settings, access: BusinessAccess, data: ManagerCreateIn
-) -> StaffManager:
-    """Make the user with this email a manager of these locations (owner). An existing
-    user is linked; anyone else gets an account and an emailed invitation, as masters do."""
+) -> Invitation:
+    """Invite the owner of this email to manage these locations (owner only); they
+    become a manager only by accepting."""
     access.require_full()
     locations = await business_locations(session, access, data.location_ids)
-    user = await user_for_email(session, data.email, data.first_name, data.last_name)
-    membership = Membership(user_id=user.id, role=BusinessRole.MANAGER, locations=locations)
-    if not await MembershipRepository(session, access.business_id).add_unique(membership):
-        raise DuplicateResource("This user is already a manager of this business")
-    invited = await invite_if_needed(session, settings, access, user, "manager")
-    await record_change(
-        session,
-        access,
-        action="create",
-        entity_type=ENTITY_MANAGER,
-        entity_id=membership.id,
-        after=_state(membership),
-    )
-    return StaffManager(membership, user, invited)
+    details = {
+        "location_ids": location_details(location.id for location in locations),
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+    }
+    return await invite(session, settings, access, data.email, BusinessRole.MANAGER, details)
 
 
 async def _manager(
@@ -103,10 +93,7 @@ async def update_manager(
             before=before,
             after=after,
         )
-    pending = await InvitationRepository(session, access.business_id).pending_user_ids(
-        [user.id], utcnow()
-    )
-    return StaffManager(membership, user, user.id in pending)
+    return StaffManager(membership, user)
 
 
 async def remove_manager(
@@ -118,9 +105,11 @@ async def remove_manager(
     before = _state(membership)
     memberships = MembershipRepository(session, access.business_id)
     await memberships.delete(membership)
-    # The invitation also lets a master sign in: withdraw it only if no role is left.
-    if not await memberships.roles_of(user.id):
-        await InvitationRepository(session, access.business_id).withdraw_pending(user.id)
+    if user.email is not None:
+        # An invitation accepted later must not bring the manager back.
+        await InvitationRepository(session, access.business_id).withdraw_pending(
+            user.email, BusinessRole.MANAGER, utcnow()
+        )
     await record_change(
         session,
         access,

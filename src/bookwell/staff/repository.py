@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.kit.tenancy import TenantRepository
 from bookwell.models import (
+    Business,
     BusinessRole,
     Category,
     Invitation,
+    InvitationStatus,
     Location,
     Master,
     Membership,
@@ -181,39 +183,58 @@ class ServiceRepository(TenantRepository[Service]):
 
 
 class InvitationRepository(TenantRepository[Invitation]):
+    """A business's invitations, as its staff managers see them."""
+
     model = Invitation
 
-    async def pending_user_ids(
-        self, user_ids: Iterable[uuid.UUID], now: datetime
-    ) -> set[uuid.UUID]:
-        """Users with an unused, unexpired invitation to this business."""
-        wanted = set(user_ids)
-        if not wanted:
-            return set()
+    async def pending(self, email: str, role: BusinessRole) -> Invitation | None:
         result = await self.session.execute(
-            self.scoped(select(Invitation.user_id)).where(
-                Invitation.user_id.in_(wanted),
-                Invitation.used_at.is_(None),
-                Invitation.expires_at > now,
+            self.scoped().where(
+                Invitation.email == email,
+                Invitation.role == role,
+                Invitation.status == InvitationStatus.PENDING,
             )
         )
-        return set(result.scalars())
+        invitation: Invitation | None = result.scalar_one_or_none()
+        return invitation
 
-    async def withdraw_pending(self, user_id: uuid.UUID) -> None:
-        """Delete the user's unused invitations to this business."""
+    async def add_unique(self, invitation: Invitation) -> bool:
+        """Insert the invitation; False when one to this email and role is pending."""
+        try:
+            async with self.session.begin_nested():
+                await self.add(invitation)
+        except IntegrityError:
+            return False
+        return True
+
+    async def listed(self) -> list[Invitation]:
+        """Every invitation of the business but withdrawn ones, newest first."""
+        result = await self.session.execute(
+            self.scoped()
+            .where(Invitation.status != InvitationStatus.WITHDRAWN)
+            .order_by(Invitation.created_at.desc(), Invitation.id)
+        )
+        return list(result.scalars())
+
+    async def withdraw_pending(self, email: str, role: BusinessRole, now: datetime) -> None:
+        """Withdraw the pending invitation of this email to this role, if any."""
         await self.session.execute(
-            delete(Invitation).where(
+            update(Invitation)
+            .where(
                 Invitation.business_id == self.business_id,
-                Invitation.user_id == user_id,
-                Invitation.used_at.is_(None),
+                Invitation.email == email,
+                Invitation.role == role,
+                Invitation.status == InvitationStatus.PENDING,
             )
+            .values(status=InvitationStatus.WITHDRAWN, responded_at=now)
+            .execution_options(synchronize_session=False)
         )
 
 
-class InvitationTokenRepository:
-    """Finds an invitation by its token. The token itself is the proof of access (as a
-    refresh token or an API key is), so this lookup is not scoped to a business; the
-    business comes from the row found."""
+class InvitationInbox:
+    """Invitations as their invitee finds them: by the token of the emailed link (the
+    token itself is the proof, as a refresh token is), or by the invitee's verified
+    email. Not scoped to a business; the business comes from the row found."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -224,12 +245,41 @@ class InvitationTokenRepository:
         )
         return result.scalar_one_or_none()
 
-    async def mark_used(self, invitation_id: uuid.UUID, now: datetime) -> bool:
-        """Claim the invitation; False when another request used it first."""
+    async def of_email(self, invitation_id: uuid.UUID, email: str) -> Invitation | None:
+        """The invitation with this id, if it was sent to this email."""
+        result = await self.session.execute(
+            select(Invitation).where(Invitation.id == invitation_id, Invitation.email == email)
+        )
+        return result.scalar_one_or_none()
+
+    async def pending_of_email(
+        self, email: str, now: datetime
+    ) -> list[tuple[Invitation, Business]]:
+        """Unexpired pending invitations to this email, with their businesses."""
+        result = await self.session.execute(
+            select(Invitation, Business)
+            .join(Business, Business.id == Invitation.business_id)
+            .where(
+                Invitation.email == email,
+                Invitation.status == InvitationStatus.PENDING,
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id)
+        )
+        return [(invitation, business) for invitation, business in result]
+
+    async def business(self, business_id: uuid.UUID) -> Business | None:
+        return await self.session.get(Business, business_id)
+
+    async def answer(
+        self, invitation_id: uuid.UUID, status: InvitationStatus, now: datetime
+    ) -> bool:
+        """Move a pending invitation to `status`; False when another request answered
+        (or its business withdrew it) first."""
         result = await self.session.execute(
             update(Invitation)
-            .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
-            .values(used_at=now)
+            .where(Invitation.id == invitation_id, Invitation.status == InvitationStatus.PENDING)
+            .values(status=status, responded_at=now)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,7 +20,15 @@ from bookwell.kit.fields import Password, PersonName, PhoneNumber
 from bookwell.kit.hours import check_timezone, normalize_week, week_for_display
 from bookwell.kit.money import Amount, to_major
 from bookwell.kit.schemas import CamelModel, RequestModel
-from bookwell.models import Master, Membership, Service, User
+from bookwell.models import (
+    Business,
+    Invitation,
+    InvitationStatus,
+    Master,
+    Membership,
+    Service,
+    User,
+)
 
 _INTERVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -186,11 +194,13 @@ class BusinessServiceOut(ServiceOut):
 
 
 class MasterCreateIn(RequestModel):
-    """Add a master by email: an existing user is linked, anyone else is invited."""
+    """Invite a master by email. Nobody is linked until the owner of the email accepts;
+    the other fields wait in the invitation and apply then (the names and phone only
+    to an account the invitation link creates)."""
 
     email: EmailStr
-    first_name: PersonName
-    last_name: PersonName
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
     phone_number: PhoneNumber | None = None
     location_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
     description: Description = ""
@@ -227,11 +237,10 @@ class MasterOut(CamelModel):
     rating: float
     total_reviews: int
     is_verified: bool
-    invitation_pending: bool = Field(description="Invited by email and has not set a password yet")
     created_at: datetime
 
     @classmethod
-    def of(cls, master: Master, user: User, *, invitation_pending: bool) -> MasterOut:
+    def of(cls, master: Master, user: User) -> MasterOut:
         return cls(
             id=master.id,
             user_id=user.id,
@@ -250,7 +259,6 @@ class MasterOut(CamelModel):
             rating=float(master.rating),
             total_reviews=master.total_reviews,
             is_verified=master.is_verified,
-            invitation_pending=invitation_pending,
             created_at=master.created_at,
         )
 
@@ -264,8 +272,8 @@ ManagerLocations = Annotated[
 
 
 class ManagerCreateIn(RequestModel):
-    """Appoint a manager by email: an existing user is linked, anyone else is invited
-    (then `firstName` and `lastName` are required)."""
+    """Invite a manager of these locations by email; nobody is linked until the owner
+    of the email accepts (the names apply only to an account the link creates)."""
 
     email: EmailStr
     first_name: PersonName | None = None
@@ -287,11 +295,10 @@ class ManagerOut(CamelModel):
     last_name: str
     avatar: str | None
     location_ids: list[uuid.UUID]
-    invitation_pending: bool = Field(description="Invited by email and has not set a password yet")
     created_at: datetime
 
     @classmethod
-    def of(cls, membership: Membership, user: User, *, invitation_pending: bool) -> ManagerOut:
+    def of(cls, membership: Membership, user: User) -> ManagerOut:
         return cls(
             id=membership.id,
             user_id=user.id,
@@ -300,12 +307,78 @@ class ManagerOut(CamelModel):
             last_name=user.last_name,
             avatar=user.avatar_url,
             location_ids=sorted(location.id for location in membership.locations),
-            invitation_pending=invitation_pending,
             created_at=membership.created_at,
         )
 
 
+# --- invitations ---------------------------------------------------------------
+
+
+def shown_status(invitation: Invitation, now: datetime) -> str:
+    """The status a reader sees: a pending invitation past its expiry is expired."""
+    if invitation.status is InvitationStatus.PENDING and invitation.expires_at <= now:
+        return InvitationStatus.EXPIRED.value
+    return invitation.status.value
+
+
+InvitationRole = Literal["master", "manager"]
+InvitationStatusName = Literal["pending", "accepted", "declined", "withdrawn", "expired"]
+
+
+class InvitationOut(CamelModel):
+    """An invitation as the business sees it: to an email, never to an account."""
+
+    id: uuid.UUID
+    email: str
+    role: InvitationRole
+    status: InvitationStatusName
+    expires_at: datetime
+    created_at: datetime
+    responded_at: datetime | None
+
+    @classmethod
+    def of(cls, invitation: Invitation, now: datetime) -> InvitationOut:
+        return cls(
+            id=invitation.id,
+            email=invitation.email,
+            role=invitation.role.value,
+            status=shown_status(invitation, now),
+            expires_at=invitation.expires_at,
+            created_at=invitation.created_at,
+            responded_at=invitation.responded_at,
+        )
+
+
+class InvitationSentOut(CamelModel):
+    invitation: InvitationOut
+
+
+class MyInvitationOut(CamelModel):
+    """An invitation as its invitee sees it."""
+
+    id: uuid.UUID
+    business_id: uuid.UUID
+    business_name: str
+    role: InvitationRole
+    status: InvitationStatusName
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, invitation: Invitation, business: Business, now: datetime) -> MyInvitationOut:
+        return cls(
+            id=invitation.id,
+            business_id=business.id,
+            business_name=business.name,
+            role=invitation.role.value,
+            status=shown_status(invitation, now),
+            expires_at=invitation.expires_at,
+        )
+
+
 class InvitationAcceptIn(RequestModel):
+    """Accept through the emailed link, without an account: the password (and names,
+    else those the inviter gave) of the account it creates."""
+
     token: str = Field(min_length=1, max_length=512, description="From the invitation email")
     password: Password
     first_name: PersonName | None = None

@@ -1,49 +1,33 @@
-"""Staff of a business: masters (linked or invited by email), the business's services,
-and accepting an invitation."""
+"""Staff of a business: masters (invited by email, staff once they accept:
+staff/invitations.py) and the business's services."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.auth.passwords import hash_password, password_problems
-from bookwell.auth.schemas import Platform
-from bookwell.auth.service import SignedIn, start_session
 from bookwell.bookings.repository import BookingRepository
 from bookwell.config import Settings
-from bookwell.deps import ClientInfo
-from bookwell.errors import (
-    BusinessRuleViolation,
-    DuplicateResource,
-    ErrorDetail,
-    NotFound,
-    ValidationFailed,
-)
-from bookwell.kit.audit import record, record_change, snapshot
+from bookwell.errors import BusinessRuleViolation, NotFound, ValidationFailed
+from bookwell.kit.audit import record_change, snapshot
 from bookwell.kit.cache import Cache, catalog_changed
 from bookwell.kit.clock import utcnow
-from bookwell.kit.secrets import hash_secret, new_secret
-from bookwell.kit.tenancy import Actor, BusinessAccess
+from bookwell.kit.tenancy import BusinessAccess
 from bookwell.models import (
     BusinessRole,
-    Channel,
     Invitation,
     Location,
     Master,
-    Membership,
-    OutboxMessage,
     Service,
     User,
-    UserType,
 )
 from bookwell.specialists.service import apply_service_fields, sent
+from bookwell.staff.invitations import invite, location_details
 from bookwell.staff.repository import (
     InvitationRepository,
-    InvitationTokenRepository,
     LocationRepository,
     MasterRepository,
     MembershipRepository,
@@ -52,20 +36,16 @@ from bookwell.staff.repository import (
 from bookwell.staff.schemas import (
     BusinessServiceCreateIn,
     BusinessServiceUpdateIn,
-    InvitationAcceptIn,
     MasterCreateIn,
     MasterUpdateIn,
 )
 from bookwell.users.repository import UserRepository
-
-INVITATION_TTL = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
 class StaffMaster:
     master: Master
     user: User
-    invitation_pending: bool
 
 
 # --- masters -----------------------------------------------------------------
@@ -75,10 +55,7 @@ async def list_masters(session: AsyncSession, access: BusinessAccess) -> list[St
     """Every master for the owner and managers; a master sees only themselves."""
     own_only = None if access.is_manager else access.actor.user_id
     rows = await MasterRepository(session, access.business_id).with_users(own_only)
-    pending = await InvitationRepository(session, access.business_id).pending_user_ids(
-        (user.id for _, user in rows), utcnow()
-    )
-    return [StaffMaster(master, user, user.id in pending) for master, user in rows]
+    return [StaffMaster(master, user) for master, user in rows]
 
 
 async def business_locations(
@@ -106,131 +83,22 @@ def _require_manager_of(access: BusinessAccess, locations: Iterable[Location]) -
         access.require_manager(location.id)
 
 
-def _accept_link(settings: Settings, token: str) -> str:
-    return f"{settings.web_app_base}/accept-invitation?token={token}"
-
-
-async def _invite(
-    session: AsyncSession, settings: Settings, access: BusinessAccess, user: User, role: str
-) -> None:
-    """An invitation (only its hash kept) and the email carrying its link, in the outbox."""
-    assert user.email is not None
-    token = new_secret("inv_")
-    await InvitationRepository(session, access.business_id).add(
-        Invitation(
-            user_id=user.id, token_hash=hash_secret(token), expires_at=utcnow() + INVITATION_TTL
-        )
-    )
-    link = _accept_link(settings, token)
-    business = access.business
-    session.add(
-        OutboxMessage(
-            business_id=business.id,
-            channel=Channel.EMAIL,
-            recipient=user.email,
-            subject=f"You are invited to join {business.name} on Bookwell",
-            body=(
-                f"Hello {user.first_name},\n\n"
-                f"{business.name} added you as a {role} on Bookwell. Set your password "
-                f"to sign in:\n\n{link}\n\nThe link works once and expires in "
-                f"{INVITATION_TTL.days} days.\n"
-            ),
-        )
-    )
-
-
-async def user_for_email(
-    session: AsyncSession,
-    email: str,
-    first_name: str | None,
-    last_name: str | None,
-    phone_number: str | None = None,
-) -> User:
-    """The user with this email, or a new account without a password (a customer)
-    that an invitation lets sign in; a new account needs both names."""
-    users = UserRepository(session)
-    user = await users.get_by_email(email)
-    if user is not None:
-        return user
-    missing = [
-        ErrorDetail(field, "is required for someone without an account", "REQUIRED")
-        for field, value in (("firstName", first_name), ("lastName", last_name))
-        if value is None
-    ]
-    if missing:
-        raise ValidationFailed(
-            "No account has this email: give the person's names", details=missing
-        )
-    assert first_name is not None
-    assert last_name is not None
-    user = User(
-        id=uuid.uuid4(),
-        email=email.lower(),
-        first_name=first_name,
-        last_name=last_name,
-        phone_number=phone_number,
-        user_type=UserType.CUSTOMER,
-    )
-    if not await users.add_unique(user):
-        raise DuplicateResource("This email was registered meanwhile; try again")
-    return user
-
-
-async def invite_if_needed(
-    session: AsyncSession, settings: Settings, access: BusinessAccess, user: User, role: str
-) -> bool:
-    """Invite someone who cannot sign in yet (no password, no Telegram) to set a
-    password; whether an invitation was sent."""
-    invited = user.password_hash is None and user.telegram_id is None
-    if invited:
-        await _invite(session, settings, access, user, role)
-    return invited
-
-
 async def add_master(
-    session: AsyncSession,
-    settings: Settings,
-    cache: Cache,
-    access: BusinessAccess,
-    data: MasterCreateIn,
-) -> StaffMaster:
-    """Make a user with this email a master of the business. An existing user is
-    linked; anyone else gets an account without a password and an emailed invitation."""
+    session: AsyncSession, settings: Settings, access: BusinessAccess, data: MasterCreateIn
+) -> Invitation:
+    """Invite the owner of this email to be a master, at these locations with this
+    profile; they become a master only by accepting (staff/invitations.py)."""
     locations = await business_locations(session, access, data.location_ids)
     _require_manager_of(access, locations)
-    user = await user_for_email(
-        session, data.email, data.first_name, data.last_name, data.phone_number
-    )
-    masters = MasterRepository(session, access.business_id)
-    master = Master(
-        user_id=user.id,
-        description=data.description,
-        specialties=list(data.specialties),
-        timezone=locations[0].timezone if locations else access.business.timezone,
-        working_hours={day: list(hours) for day, hours in access.business.opening_hours.items()},
-        locations=locations,
-    )
-    if not await masters.add_unique(master):
-        raise DuplicateResource("This user is already a master of this business")
-    memberships = MembershipRepository(session, access.business_id)
-    membership = await memberships.find(user.id, BusinessRole.MASTER)
-    if membership is None:
-        await memberships.add(
-            Membership(user_id=user.id, role=BusinessRole.MASTER, locations=list(locations))
-        )
-    else:
-        membership.locations = list(locations)
-    invited = await invite_if_needed(session, settings, access, user, "master")
-    await record_change(
-        session,
-        access,
-        action="create",
-        entity_type="master",
-        entity_id=master.id,
-        after=snapshot(master),
-    )
-    catalog_changed(session, cache)
-    return StaffMaster(master, user, invited)
+    details = {
+        "location_ids": location_details(location.id for location in locations),
+        "description": data.description,
+        "specialties": list(data.specialties),
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "phone_number": data.phone_number,
+    }
+    return await invite(session, settings, access, data.email, BusinessRole.MASTER, details)
 
 
 async def _staff_master(
@@ -294,10 +162,7 @@ async def update_master(
         after=snapshot(master),
     )
     catalog_changed(session, cache)
-    pending = await InvitationRepository(session, access.business_id).pending_user_ids(
-        [user.id], utcnow()
-    )
-    return StaffMaster(master, user, user.id in pending)
+    return StaffMaster(master, user)
 
 
 async def remove_master(
@@ -314,7 +179,11 @@ async def remove_master(
     membership = await memberships.find(user.id, BusinessRole.MASTER)
     if membership is not None:
         await memberships.delete(membership)
-    await InvitationRepository(session, access.business_id).withdraw_pending(user.id)
+    if user.email is not None:
+        # An invitation accepted later must not bring the master back.
+        await InvitationRepository(session, access.business_id).withdraw_pending(
+            user.email, BusinessRole.MASTER, utcnow()
+        )
     await record_change(
         session,
         access,
@@ -328,60 +197,6 @@ async def remove_master(
 
 async def _owner_ids(session: AsyncSession, access: BusinessAccess) -> set[uuid.UUID]:
     return await MembershipRepository(session, access.business_id).user_ids(BusinessRole.OWNER)
-
-
-# --- invitations -------------------------------------------------------------
-
-
-async def accept_invitation(
-    session: AsyncSession,
-    settings: Settings,
-    cache: Cache,
-    data: InvitationAcceptIn,
-    client: ClientInfo,
-) -> SignedIn:
-    """Set the invited user's password (and names, if given), use up the invitation and
-    sign the user in."""
-    invitations = InvitationTokenRepository(session)
-    invitation = await invitations.by_token_hash(hash_secret(data.token))
-    now = utcnow()
-    if invitation is None:
-        raise ValidationFailed.on("token", "is not a valid invitation", "INVALID_TOKEN")
-    if invitation.used_at is not None:
-        raise ValidationFailed.on("token", "has already been used", "TOKEN_USED")
-    if invitation.expires_at <= now:
-        raise ValidationFailed.on(
-            "token", "has expired; ask the business for a new invitation", "TOKEN_EXPIRED"
-        )
-    user = await UserRepository(session).get(invitation.user_id)
-    if user is None or not user.is_active:
-        raise ValidationFailed.on("token", "belongs to a disabled account", "INVALID_TOKEN")
-    if user.password_hash is not None:
-        raise ValidationFailed.on(
-            "token", "this account already has a password; sign in instead", "TOKEN_USED"
-        )
-    problems = password_problems(data.password, field="password", email=user.email)
-    if problems:
-        raise ValidationFailed(details=problems)
-    if not await invitations.mark_used(invitation.id, now):
-        raise ValidationFailed.on("token", "has already been used", "TOKEN_USED")
-    user.password_hash = await hash_password(data.password)
-    if data.first_name is not None:
-        user.first_name = data.first_name
-    if data.last_name is not None:
-        user.last_name = data.last_name
-    await record(
-        session,
-        actor=Actor(user=user),
-        business_id=invitation.business_id,
-        action="accept",
-        entity_type="invitation",
-        entity_id=invitation.id,
-    )
-    # The invited master is shown in discovery, maybe under the names just given.
-    catalog_changed(session, cache)
-    tokens = await start_session(session, settings, user, Platform.WEB, client)
-    return SignedIn(user=user, tokens=tokens)
 
 
 # --- services of the business ------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import pycountry
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from bookwell.kit.fields import Password, PersonName, PhoneNumber
 from bookwell.kit.schemas import CamelModel, RequestModel
@@ -41,6 +41,9 @@ class Preferences(CamelModel):
 class ProfileOut(CamelModel):
     id: uuid.UUID
     email: str | None
+    email_verified: bool = Field(
+        description="Whether the owner of `email` proved it (POST /auth/verify-email)"
+    )
     first_name: str
     last_name: str
     phone_number: str | None
@@ -58,6 +61,7 @@ class ProfileOut(CamelModel):
         return cls(
             id=user.id,
             email=user.email,
+            email_verified=user.email_verified,
             first_name=user.first_name,
             last_name=user.last_name,
             phone_number=user.phone_number,

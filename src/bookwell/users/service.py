@@ -134,6 +134,8 @@ async def ensure_super_admin(
                 "make that user a super admin"
             )
         existing.user_type = UserType.SUPER_ADMIN
+        # The operator vouches for the address, as for a new admin.
+        existing.email_verified_at = existing.email_verified_at or utcnow()
         return AdminOutcome.PROMOTED
     problems = password_problems(password, field="password", email=address)
     if problems:
@@ -145,6 +147,7 @@ async def ensure_super_admin(
         first_name="Admin",
         last_name="",
         user_type=UserType.SUPER_ADMIN,
+        email_verified_at=utcnow(),
     )
     if not await users.add_unique(admin):
         raise DuplicateResource(f"{address} was registered meanwhile; run the command again")
