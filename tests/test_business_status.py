@@ -33,7 +33,15 @@ from tests.businesses.factories import (
     admin_headers,
     create_business,
 )
-from tests.factories import Account, assert_error, register
+from tests.factories import Account, assert_error, outbox_to, register, verify_email
+from tests.staff.factories import (
+    ACCEPT_LINK,
+    MINE,
+    NEW_PASSWORD,
+    invitation_token,
+    invite,
+    shop,
+)
 
 PREFIX = "/api/v1"
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -47,7 +55,12 @@ NOT_A_BUSINESS_CHANGE: dict[tuple[str, str], str] = {
     ("POST", "/auth/telegram"): "the caller's session",
     ("POST", "/auth/refresh"): "the caller's session",
     ("POST", "/auth/logout"): "the caller's session",
-    ("POST", "/auth/invitations/accept"): "the invitee's own password",
+    ("POST", "/auth/invitations/accept"): "joins the invitation's business: refused by "
+    "require_writable in staff/invitations._join (test_no_one_joins_a_suspended_business)",
+    ("POST", "/users/invitations/{invitationId}/accept"): "as /auth/invitations/accept",
+    ("POST", "/users/invitations/{invitationId}/decline"): "the invitee's own answer",
+    ("POST", "/auth/verify-email"): "the caller's account",
+    ("POST", "/auth/verify-email/request"): "the caller's account",
     ("PUT", "/users/profile"): "the caller's account",
     ("POST", "/users/avatar"): "the caller's account",
     ("PUT", "/users/change-password"): "the caller's account",
@@ -453,3 +466,41 @@ async def test_a_rejected_business_is_edited_and_resubmitted(
     assert_error(
         await client.post(f"{url}/resubmit", headers=owner.headers), 422, "BUSINESS_RULE_VIOLATION"
     )
+
+
+@pytest.mark.parametrize("status", [BusinessStatus.SUSPENDED, BusinessStatus.REJECTED])
+async def test_no_one_joins_a_suspended_or_rejected_business(
+    app: FastAPI, client: httpx.AsyncClient, status: BusinessStatus
+) -> None:
+    """Invited while active, accepted after the super admin's decision: refused, by the
+    link (no account made) and signed in (no staff row)."""
+    business = await shop(app, client)
+    newcomer = f"late-{uuid.uuid4().hex[:6]}@example.com"
+    await invite(
+        client, business, "/masters", {"email": newcomer, "firstName": "A", "lastName": "B"}
+    )
+    person = await register(client)
+    await verify_email(client, person)
+    await invite(client, business, "/masters", {"email": person.email})
+    async with app.state.db.session() as session:
+        await session.execute(
+            update(Business).where(Business.id == uuid.UUID(business.id)).values(status=status)
+        )
+    code = "BUSINESS_SUSPENDED" if status is BusinessStatus.SUSPENDED else "BUSINESS_REJECTED"
+
+    [message] = await outbox_to(app, newcomer)
+    by_link = await client.post(
+        ACCEPT_LINK, json={"token": invitation_token(message), "password": NEW_PASSWORD}
+    )
+    assert_error(by_link, 403, code)
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": newcomer, "password": NEW_PASSWORD}
+    )
+    assert login.status_code == 401  # the account was not made
+
+    mine = (await client.get(MINE, headers=person.headers)).json()["data"]
+    [invitation] = [row for row in mine if row["businessId"] == business.id]
+    signed_in = await client.post(f"{MINE}/{invitation['id']}/accept", headers=person.headers)
+    assert_error(signed_in, 403, code)
+    staff = await client.get(f"/api/v1/businesses/{business.id}", headers=person.headers)
+    assert staff.status_code == 404  # not one of its staff

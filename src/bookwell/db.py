@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -35,6 +35,16 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
     # SQLite's lower() only folds ASCII; case-insensitive search needs Cyrillic too.
     dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
+
+
+def _begin_before_savepoint(connection: Connection, _name: str) -> None:
+    """SQLite starts a transaction at a SAVEPOINT issued outside one and commits it at
+    the RELEASE: a row added under a savepoint as a request's first write (e.g. an
+    account made while accepting an invitation) would stay even when the request
+    then fails and rolls back. Open the request's transaction first."""
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _unicode_lower(value: str | None) -> str | None:
@@ -71,6 +81,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         ensure_sqlite_folder(settings.async_database_url)
         engine = create_async_engine(url, pool_pre_ping=True)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_async_engine(
         url,

@@ -35,7 +35,7 @@ from bookwell.kit.audit import record, record_change, snapshot
 from bookwell.kit.cache import Cache, catalog_changed
 from bookwell.kit.clock import utcnow
 from bookwell.kit.secrets import hash_secret, new_secret
-from bookwell.kit.tenancy import Actor, BusinessAccess
+from bookwell.kit.tenancy import Actor, BusinessAccess, require_writable
 from bookwell.models import (
     Business,
     BusinessRole,
@@ -363,6 +363,8 @@ async def _join(
     session: AsyncSession, cache: Cache, invitation: Invitation, business: Business, user: User
 ) -> None:
     """Make the user what the invitation offered, with the inviter's choices."""
+    # Joining changes the business's staff: not while it is suspended or rejected.
+    require_writable(business, Actor(user=user))
     await _audit_answer(session, invitation, user, "accept")
     locations = await LocationRepository(session, business.id).many(_location_ids(invitation))
     memberships = MembershipRepository(session, business.id)
