@@ -197,10 +197,12 @@ async def overlapping_pairs(app: FastAPI) -> list[tuple[uuid.UUID, uuid.UUID]]:
 
 
 async def outbox(app: FastAPI, recipient: str) -> list[OutboxMessage]:
+    """Messages businesses sent to this recipient (the platform's own, such as the
+    code that verifies an account's email, left out)."""
     async with app.state.db.session() as session:
         result = await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.recipient == recipient)
+            .where(OutboxMessage.recipient == recipient, OutboxMessage.business_id.is_not(None))
             .order_by(OutboxMessage.created_at)
         )
         return list(result)

@@ -47,6 +47,7 @@ from tests.bookings.builders import (
 )
 from tests.businesses.factories import add_service
 from tests.conftest import client_for, make_settings, run_in_thread
+from tests.factories import remember_app
 
 BOOKINGS = "/api/v1/bookings"
 Send = Callable[[], Awaitable[httpx.Response]]
@@ -78,6 +79,7 @@ async def racing_client(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, 
     counter = InFlight(app)
     transport = httpx.ASGITransport(app=counter)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        remember_app(client, app)
         yield client, counter
 
 
