@@ -415,7 +415,7 @@ async def test_the_super_admin_keeps_full_access_and_reactivation_restores_write
 async def test_a_rejected_business_is_edited_and_resubmitted(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    owner = await register(client)
+    owner = await register(client, verified=True)  # approvable in the end
     business = await create_business(client, owner.headers)
     url = f"{PREFIX}/businesses/{business['id']}"
     admin = await admin_headers(app, client)
@@ -462,6 +462,7 @@ async def test_a_rejected_business_is_edited_and_resubmitted(
     later = await client.post(f"{url}/locations", json={"name": "Third"}, headers=owner.headers)
     assert later.status_code == 201, later.text
     approved = await client.put(f"{PREFIX}/admin/tenants/{business['id']}/approve", headers=admin)
+    assert approved.status_code == 200, approved.text
     assert approved.json()["data"]["status"] == "active"
     assert_error(
         await client.post(f"{url}/resubmit", headers=owner.headers), 422, "BUSINESS_RULE_VIOLATION"
